@@ -1,0 +1,115 @@
+"""General learning: per cohort, 3-class k-fold CV on T1, best fold, binary fine-tune on F1, test on T3."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+import torch
+
+from degnext import metrics, training
+from degnext.cohorts import resolve
+from degnext.gene_rows import gene_rows
+from degnext.model import DEGnext
+
+
+def stage(params: dict, name: str) -> training.StageParams:
+    """Typed training settings of one stage (``first_level`` or ``fine_tune``)."""
+    settings = dict(params[name])
+    settings["betas"] = tuple(settings["betas"])
+    return training.StageParams(**settings)
+
+
+def train_first_level(
+    expression: pd.DataFrame, splits: pd.DataFrame, cohort: dict, cnn_general: dict, name: str
+) -> tuple[DEGnext, pd.DataFrame]:
+    """k-fold CV of the 3-class network on T1; the best fold's model and a per-fold table."""
+    params = resolve(cnn_general, cohort, "cnn_general")
+    features, labels, rows = gene_rows(expression, splits, ("T1",), name)
+    model, folds = training.cross_validate(
+        features,
+        labels,
+        rows["fold"].to_numpy(),
+        stage(params, "first_level"),
+        seed=params["seed"],
+        device=params["device"],
+        input_noise_std=params["input_noise_std"],
+    )
+    return model, folds
+
+
+def evaluate_first_level(
+    first_level_model: DEGnext,
+    expression: pd.DataFrame,
+    splits: pd.DataFrame,
+    cohort: dict,
+    cnn_general: dict,
+) -> dict:
+    """3-class metrics of the best-fold model on the held-out non-bio genes (T2)."""
+    params = resolve(cnn_general, cohort, "cnn_general")
+    features, labels, _ = gene_rows(expression, splits, ("T2",))
+    probabilities = training.predict(first_level_model, features, device=params["device"])
+    return metrics.multiclass_metrics(labels, probabilities)
+
+
+def fine_tune(
+    first_level_model: DEGnext,
+    expression: pd.DataFrame,
+    splits: pd.DataFrame,
+    cohort: dict,
+    cnn_general: dict,
+) -> tuple[DEGnext, pd.DataFrame]:
+    """Swap in the binary head and train on F1 (UR vs DR genes backed by disease knowledge)."""
+    params = resolve(cnn_general, cohort, "cnn_general")
+    features, labels, _ = gene_rows(expression, splits, ("F1",))
+    model = copy.deepcopy(first_level_model)
+    torch.manual_seed(params["seed"])
+    model.swap_to_binary_head()
+    history = training.fit(
+        model,
+        features,
+        labels,
+        stage(params, "fine_tune"),
+        seed=params["seed"],
+        device=params["device"],
+        input_noise_std=params["input_noise_std"],
+    )
+    return model, history
+
+
+def predict_genes(
+    model: DEGnext, features: np.ndarray, rows: pd.DataFrame, device: str
+) -> pd.DataFrame:
+    """Per-gene UR/DR call with its probability, beside the gene's known label."""
+    p_up = training.predict(model, features, device=device)
+    predicted = (p_up >= 0.5).astype(int)
+    return rows[["gene_id", "symbol", "set", "label"]].assign(
+        p_up=p_up, predicted=predicted, call=np.where(predicted == 1, "UR", "DR")
+    )
+
+
+def score_predictions(predictions: pd.DataFrame, params: dict) -> dict:
+    """The paper's metrics over the whole test set (or the release code's variant, by parameter)."""
+    options = params["metrics"]
+    return metrics.binary_metrics(
+        predictions["label"].to_numpy(),
+        predictions["p_up"].to_numpy(),
+        decision=options["decision"],
+        aggregate=options["aggregate"],
+        batch_size=options["batch_size"],
+    )
+
+
+def evaluate_on_t3(
+    general_model: DEGnext,
+    expression: pd.DataFrame,
+    splits: pd.DataFrame,
+    cohort: dict,
+    cnn_general: dict,
+) -> tuple[pd.DataFrame, dict]:
+    """Predictions and metrics of the fine-tuned model on the bio-test genes (T3)."""
+    params = resolve(cnn_general, cohort, "cnn_general")
+    features, _, rows = gene_rows(expression, splits, ("T3",))
+    predictions = predict_genes(general_model, features, rows, params["device"])
+    return predictions, score_predictions(predictions, params)

@@ -1,0 +1,42 @@
+"""General learning: one namespaced copy per cohort."""
+
+from kedro.pipeline import Pipeline, node
+
+from degnext.pipelines import named, per_cohort
+from degnext.pipelines.cnn_general import nodes
+
+
+def create_pipeline(cohorts: list[str], **kwargs) -> Pipeline:
+    return Pipeline([per_cohort(_template(name), name, ("cnn_general",)) for name in cohorts])
+
+
+def _template(name: str) -> Pipeline:
+    params = ["params:cohort", "params:cnn_general"]
+    return Pipeline(
+        [
+            node(
+                named(nodes.train_first_level, name),
+                inputs=["expression", "splits", *params],
+                outputs=["first_level_model", "cv_folds"],
+                name="train_first_level",
+            ),
+            node(
+                nodes.evaluate_first_level,
+                inputs=["first_level_model", "expression", "splits", *params],
+                outputs="t2_metrics",
+                name="evaluate_first_level",
+            ),
+            node(
+                nodes.fine_tune,
+                inputs=["first_level_model", "expression", "splits", *params],
+                outputs=["general_model", "fine_tune_history"],
+                name="fine_tune",
+            ),
+            node(
+                nodes.evaluate_on_t3,
+                inputs=["general_model", "expression", "splits", *params],
+                outputs=["general_predictions", "general_metrics"],
+                name="evaluate_on_t3",
+            ),
+        ]
+    )

@@ -1,0 +1,5 @@
+"""The cnn_transfer pipeline."""
+
+from degnext.pipelines.cnn_transfer.pipeline import create_pipeline
+
+__all__ = ["create_pipeline"]

@@ -1,0 +1,81 @@
+"""Transfer learning: train on the train cohorts one after another, fine-tune, predict untrained Q.
+
+Each first-level epoch visits the train cohorts' T1 in configuration order (as the authors' code
+does); fine-tuning then does the same over their F1. The network's adaptive pooling lets one model
+take cohorts with different numbers of samples.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pandas as pd
+import torch
+
+from degnext import training
+from degnext.gene_rows import gene_rows
+from degnext.model import DEGnext
+from degnext.pipelines.cnn_general.nodes import predict_genes, score_predictions, stage
+
+
+def _cohort_rows(
+    cohort_data: tuple[pd.DataFrame, ...], sets: tuple[str, ...], labels_used: set[int]
+):
+    """(features, labels) of ``sets`` for each (expression, splits) pair of the train cohorts."""
+    datasets = []
+    for expression, splits in zip(cohort_data[::2], cohort_data[1::2], strict=True):
+        features, labels, _ = gene_rows(expression, splits, sets)
+        keep = pd.Series(labels).isin(labels_used).to_numpy()
+        datasets.append((features[keep], labels[keep]))
+    return datasets
+
+
+def train_transfer_first_level(
+    cnn_transfer: dict, *cohort_data: pd.DataFrame
+) -> tuple[DEGnext, pd.DataFrame]:
+    """3-class training over every train cohort's T1, cohorts in turn within each epoch."""
+    datasets = _cohort_rows(cohort_data, ("T1",), {0, 1, 2})
+    torch.manual_seed(cnn_transfer["seed"])
+    model = DEGnext(n_inputs=datasets[0][0].shape[1], n_outputs=3)
+    history = training.fit_sequential(
+        model,
+        datasets,
+        stage(cnn_transfer, "first_level"),
+        seed=cnn_transfer["seed"],
+        device=cnn_transfer["device"],
+        input_noise_std=cnn_transfer["input_noise_std"],
+    )
+    return model, history.assign(stage="first_level")
+
+
+def fine_tune_transfer(
+    first_level_model: DEGnext,
+    first_level_history: pd.DataFrame,
+    cnn_transfer: dict,
+    *cohort_data: pd.DataFrame,
+) -> tuple[DEGnext, pd.DataFrame]:
+    """Binary head, then fine-tuning over every train cohort's F1 in turn."""
+    datasets = _cohort_rows(cohort_data, ("F1",), {0, 1})
+    model = copy.deepcopy(first_level_model)
+    torch.manual_seed(cnn_transfer["seed"])
+    model.swap_to_binary_head()
+    history = training.fit_sequential(
+        model,
+        datasets,
+        stage(cnn_transfer, "fine_tune"),
+        seed=cnn_transfer["seed"],
+        device=cnn_transfer["device"],
+        input_noise_std=cnn_transfer["input_noise_std"],
+    )
+    return model, pd.concat(
+        [first_level_history, history.assign(stage="fine_tune")], ignore_index=True
+    )
+
+
+def predict_untrained(
+    transfer_model: DEGnext, expression: pd.DataFrame, splits: pd.DataFrame, cnn_transfer: dict
+) -> tuple[pd.DataFrame, dict]:
+    """Predict all of Q (F1 + T3) of a cohort the model never saw, and score it."""
+    features, _, rows = gene_rows(expression, splits, ("F1", "T3"))
+    predictions = predict_genes(transfer_model, features, rows, cnn_transfer["device"])
+    return predictions, score_predictions(predictions, cnn_transfer)

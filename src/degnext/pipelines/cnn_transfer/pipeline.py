@@ -1,0 +1,52 @@
+"""Transfer learning: one model over the train cohorts, predictions for each untrained cohort."""
+
+from kedro.pipeline import Pipeline, node
+
+from degnext.errors import DEGnextInputError
+from degnext.pipelines.cnn_transfer import nodes
+
+
+def create_pipeline(train: list[str], untrained: list[str], **kwargs) -> Pipeline:
+    if not train or not untrained:
+        raise DEGnextInputError(
+            "transfer learning needs at least one cohort with role 'train' and one with role "
+            f"'untrained' in parameter 'cohorts'; found train={train}, untrained={untrained}"
+        )
+    train_data = [f"{name}.{dataset}" for name in train for dataset in ("expression", "splits")]
+    training = [
+        node(
+            nodes.train_transfer_first_level,
+            inputs=["params:cnn_transfer", *train_data],
+            outputs=["transfer.first_level_model", "transfer.first_level_history"],
+            name="train_first_level",
+            namespace="transfer",
+        ),
+        node(
+            nodes.fine_tune_transfer,
+            inputs=[
+                "transfer.first_level_model",
+                "transfer.first_level_history",
+                "params:cnn_transfer",
+                *train_data,
+            ],
+            outputs=["transfer.model", "transfer.history"],
+            name="fine_tune",
+            namespace="transfer",
+        ),
+    ]
+    prediction = [
+        node(
+            nodes.predict_untrained,
+            inputs=[
+                "transfer.model",
+                f"{name}.expression",
+                f"{name}.splits",
+                "params:cnn_transfer",
+            ],
+            outputs=[f"{name}.transfer_predictions", f"{name}.transfer_metrics"],
+            name="predict_untrained",
+            namespace=name,
+        )
+        for name in untrained
+    ]
+    return Pipeline(training + prediction)

@@ -1,0 +1,109 @@
+"""Ingestion: read or generate one cohort's raw counts, sample sheet, gene table and knowledge list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from degnext import annotations
+from degnext.errors import DEGnextInputError
+from degnext.synthetic import Calibration, CohortSpec, generate_cohort
+
+
+def ingest_cohort(
+    cohort: dict, ingestion: dict, name: str
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Counts (genes x samples), samples, genes and disease-knowledge genes of one cohort."""
+    source = cohort.get("source")
+    if source == "synthetic":
+        result = _synthetic(cohort.get("synthetic") or {}, ingestion["synthetic"], name)
+    else:
+        from degnext import sources
+
+        loaded = sources.load_cohort(source, _source_settings(cohort, ingestion, source, name))
+        result = (loaded.counts, loaded.samples, loaded.genes, read_disease_genes(cohort, name))
+    counts, samples, genes, disease_genes = result
+    _require_both_conditions(samples, name)
+    return counts, samples, genes.reset_index(), disease_genes
+
+
+def _source_settings(cohort: dict, ingestion: dict, source: str, name: str) -> dict:
+    if source not in ingestion.get("sources", {}):
+        raise DEGnextInputError(
+            f"parameter 'cohorts.{name}.source' is {source!r}; use 'synthetic' or one of "
+            f"{sorted(ingestion.get('sources', {}))}"
+        )
+    return {**ingestion["sources"][source], **(cohort.get(source) or {})}
+
+
+def _synthetic(settings: dict, defaults: dict, name: str) -> tuple:
+    profiles = defaults["profiles"]
+    like = settings.get("like", name)
+    if like not in profiles:
+        raise DEGnextInputError(
+            f"parameter 'cohorts.{name}.synthetic.like' names unknown cohort {like!r}; "
+            f"known TCGA profiles: {sorted(profiles)}"
+        )
+    n_samples = settings.get("n_samples", defaults["n_samples"])
+    profile = profiles[like]
+    n_normal = max(
+        defaults["min_normal"], round(n_samples * profile["normal"] / sum(profile.values()))
+    )
+    spec = CohortSpec(
+        name=name,
+        n_genes=settings.get("n_genes", defaults["n_genes"]),
+        n_normal=n_normal,
+        n_tumor=n_samples - n_normal,
+        outlier_probability=settings.get("outlier_probability", defaults["outlier_probability"]),
+        seed=settings.get("seed", defaults["seed"]),
+    )
+    cohort = generate_cohort(
+        spec,
+        Calibration(**defaults["calibration"]),
+        annotations.load_gencode(),
+        annotations.load_gene_info(),
+    )
+    return cohort.counts, cohort.samples, cohort.genes, cohort.disease_genes
+
+
+def read_disease_genes(cohort: dict, name: str) -> pd.DataFrame:
+    """The cohort's disease-knowledge genes from a one-symbol-per-line file or a GMT set.
+
+    ``disease_genes`` is a path to a CSV/TSV/TXT list, or ``path/to/library.gmt::SET_NAME``;
+    ``disease_genes: none`` opts out (every SDEG then stays in P and Q is empty).
+    """
+    spec = cohort.get("disease_genes")
+    if spec is None:
+        raise DEGnextInputError(
+            f"parameter 'cohorts.{name}.disease_genes' is missing: give a gene list file "
+            "(one symbol per line), a GMT set as 'file.gmt::SET', or 'none' to opt out"
+        )
+    if str(spec).lower() == "none":
+        return pd.DataFrame({"symbol": pd.Series(dtype=str)})
+    path_text, _, set_name = str(spec).partition("::")
+    path = Path(path_text)
+    if not path.is_file():
+        raise DEGnextInputError(f"parameter 'cohorts.{name}.disease_genes': no file {path}")
+    if set_name:
+        from degnext.enrichment import read_gmt
+
+        library = read_gmt(path)
+        if set_name not in library:
+            raise DEGnextInputError(f"{path}: no gene set named {set_name!r}")
+        symbols = sorted(library[set_name])
+    else:
+        lines = path.read_text().splitlines()
+        symbols = [line.split(",")[0].split("\t")[0].strip() for line in lines]
+        symbols = [s for s in symbols if s and s.lower() not in {"symbol", "gene", "genes"}]
+    return pd.DataFrame({"symbol": sorted(set(symbols))})
+
+
+def _require_both_conditions(samples: pd.DataFrame, name: str) -> None:
+    counts = samples["condition"].value_counts()
+    for condition in ("normal", "tumor"):
+        if counts.get(condition, 0) == 0:
+            raise DEGnextInputError(
+                f"cohort {name!r} has no {condition} samples: the differential-expression labels "
+                "need Solid Tissue Normal and Primary Tumor samples"
+            )

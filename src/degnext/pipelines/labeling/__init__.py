@@ -1,0 +1,5 @@
+"""The labeling pipeline."""
+
+from degnext.pipelines.labeling.pipeline import create_pipeline
+
+__all__ = ["create_pipeline"]

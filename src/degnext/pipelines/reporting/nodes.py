@@ -1,0 +1,188 @@
+"""Reporting: the paper's tables and figures from the catalog, enrichment, and one HTML page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+from sklearn.metrics import roc_auc_score, roc_curve
+
+from degnext import enrichment, report
+
+matplotlib.use("Agg")
+
+METRIC_COLUMNS = ["accuracy", "recall", "precision", "f_measure", "mcc", "roc_auc"]
+
+
+def metrics_table(names: list[str], *cohort_metrics: dict) -> pd.DataFrame:
+    """One row per cohort, like the paper's Tables 2 and 3."""
+    rows = [
+        {"dataset": name, **{k: m[k] for k in METRIC_COLUMNS}}
+        for name, m in zip(names, cohort_metrics, strict=True)
+    ]
+    return pd.DataFrame(rows, columns=["dataset", *METRIC_COLUMNS])
+
+
+def baseline_table(names: list[str], *tables: pd.DataFrame | dict) -> pd.DataFrame:
+    """DEGnext beside every baseline on each cohort's T3, like the paper's Table S1."""
+    baseline_tables, cnn_metrics = tables[: len(names)], tables[len(names) :]
+    frames = []
+    for name, baseline, cnn in zip(names, baseline_tables, cnn_metrics, strict=True):
+        cnn_row = pd.DataFrame([{"model": "DEGnext", **{k: cnn[k] for k in METRIC_COLUMNS}}])
+        frames.append(
+            pd.concat([cnn_row, baseline[["model", *METRIC_COLUMNS]]]).assign(dataset=name)
+        )
+    return pd.concat(frames, ignore_index=True)[["dataset", "model", *METRIC_COLUMNS]]
+
+
+def robustness_table(names: list[str], *tables: pd.DataFrame) -> pd.DataFrame:
+    """Mean and standard deviation over seeds of the accuracy at each noise level."""
+    long = pd.concat([table.assign(dataset=name) for name, table in zip(names, tables, strict=True)])
+    summary = long.groupby(["dataset", "model", "noise_level"])["accuracy"].agg(
+        ["mean", "std", "count"]
+    )
+    return summary.rename(
+        columns={"mean": "mean_accuracy", "std": "sd_accuracy", "count": "n_seeds"}
+    ).reset_index()
+
+
+def predicted_genes(
+    general_names: list[str], transfer_names: list[str], *tables: pd.DataFrame
+) -> pd.DataFrame:
+    """Every predicted UR/DR gene with its experiment, cohort, probability and known label."""
+    general, transfer = tables[: len(general_names)], tables[len(general_names) :]
+    frames = [t.assign(experiment="general", dataset=n) for n, t in zip(general_names, general, strict=True)]
+    frames += [t.assign(experiment="transfer", dataset=n) for n, t in zip(transfer_names, transfer, strict=True)]
+    columns = ["experiment", "dataset", "gene_id", "symbol", "set", "label", "p_up", "call"]
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def roc_figure(predicted: pd.DataFrame):
+    """ROC curves of general learning on T3 for every cohort, like the paper's Fig. 3."""
+    curves = {}
+    for name, table in predicted[predicted["experiment"] == "general"].groupby(
+        "dataset", sort=False
+    ):
+        if table["label"].nunique() == 2:
+            fpr, tpr, _ = roc_curve(table["label"], table["p_up"])
+            curves[name] = (fpr, tpr, roc_auc_score(table["label"], table["p_up"]))
+    return report.roc_figure(curves, "General learning: ROC on bio-test genes (T3)")
+
+
+def plot_robustness(robustness: pd.DataFrame):
+    """Mean accuracy (over cohorts and seeds) against noise level for each model, like Fig. 5B."""
+    per_model = (
+        robustness.groupby(["model", "noise_level"])["mean_accuracy"]
+        .agg(["mean", "std"])
+        .reset_index()
+    )
+    per_model = per_model.rename(columns={"mean": "mean_accuracy", "std": "sd_accuracy"})
+    return report.robustness_figure(per_model)
+
+
+def gene_set_library(reporting: dict, *dea_results: pd.DataFrame) -> dict[str, set[str]]:
+    """The configured GMT/GO libraries, or small synthetic sets when none is configured."""
+    options = reporting["enrichment"]
+    library: dict[str, set[str]] = {}
+    for path in options["gmt"]:
+        library.update(enrichment.read_gmt(Path(path)))
+    if options["go_obo"] and options["go_gaf"]:
+        library.update(enrichment.read_go(Path(options["go_obo"]), Path(options["go_gaf"])))
+    if not library:
+        symbols = sorted(set().union(*(set(t["symbol"].dropna()) for t in dea_results)))
+        library = enrichment.synthetic_gene_sets(symbols, **options["synthetic_sets"])
+    return library
+
+
+def enrich_predictions(
+    names: list[str], predicted: pd.DataFrame, reporting: dict, *dea_results: pd.DataFrame
+) -> pd.DataFrame:
+    """Over-representation of each cohort's predicted UR and DR genes (background: its tested genes)."""
+    options = reporting["enrichment"]
+    library = gene_set_library(reporting, *dea_results)
+    frames = []
+    for name, dea in zip(names, dea_results, strict=True):
+        for experiment, calls in predicted[predicted["dataset"] == name].groupby("experiment"):
+            table = enrichment.enrich_up_down(
+                up=set(calls.loc[calls["call"] == "UR", "symbol"].dropna()),
+                down=set(calls.loc[calls["call"] == "DR", "symbol"].dropna()),
+                background=set(dea["symbol"].dropna()),
+                gene_sets=library,
+                min_size=options["min_size"],
+                max_size=options["max_size"],
+            )
+            frames.append(
+                table.head(options["max_rows"]).assign(dataset=name, experiment=experiment)
+            )
+    if not frames:
+        return pd.DataFrame(columns=["dataset", "experiment", "term"])
+    combined = pd.concat(frames, ignore_index=True)
+    return combined[
+        [
+            "dataset",
+            "experiment",
+            *[c for c in combined.columns if c not in ("dataset", "experiment")],
+        ]
+    ]
+
+
+def html_report(
+    general: pd.DataFrame,
+    transfer: pd.DataFrame,
+    baseline: pd.DataFrame,
+    robustness: pd.DataFrame,
+    enriched: pd.DataFrame,
+    predicted: pd.DataFrame,
+    reporting: dict,
+    parameters: dict,
+) -> str:
+    """One self-contained HTML page with every table and figure of the run."""
+    level_table = robustness.pivot_table(
+        index=["dataset", "model"], columns="noise_level", values="mean_accuracy"
+    )
+    level_table.columns = [f"{c}%" for c in level_table.columns]
+    sections = [
+        report.Section(
+            "General learning (T3)",
+            paragraphs=[
+                "Per cohort: k-fold CV on T1, best fold, binary fine-tune on F1, test on T3."
+            ],
+            tables=[("Metrics on T3 (accuracy, recall, precision in %)", general)],
+            figures=[roc_figure(predicted)],
+        ),
+        report.Section(
+            "Transfer learning (Q of untrained cohorts)",
+            paragraphs=["One model trained on the train cohorts, applied without retraining to Q."],
+            tables=[("Metrics on Q", transfer)],
+        ),
+        report.Section(
+            "Baselines (T3)",
+            paragraphs=[
+                "Classical models trained on the CNN's rows (T1 UR/DR + F1); logfc_sign needs no training."
+            ],
+            tables=[("DEGnext and baselines on T3", baseline)],
+        ),
+        report.Section(
+            "Robustness to Gaussian noise",
+            paragraphs=["Noise sd = level % of each gene's standard deviation; mean over seeds."],
+            tables=[("Mean accuracy (%) by noise level", level_table.reset_index())],
+            figures=[plot_robustness(robustness)],
+        ),
+        report.Section("Enrichment of predicted UR/DR genes", tables=[("Top terms", enriched)]),
+        report.Section(
+            "Predicted genes",
+            paragraphs=[f"{len(predicted)} predictions; the full list is predicted_genes.csv."],
+            tables=[
+                (
+                    "Counts of calls",
+                    predicted.groupby(["experiment", "dataset", "call"])
+                    .size()
+                    .unstack(fill_value=0)
+                    .reset_index(),
+                )
+            ],
+        ),
+        report.run_section(parameters),
+    ]
+    return report.build_html_report(reporting["title"], sections)

@@ -1,0 +1,54 @@
+"""Splitting: P/Q by disease knowledge, then T1/T2 (80:20 of P), F1/T3 (80:20 of Q), folds of T1.
+
+P holds the neutral genes and the SDEGs that no disease knowledge supports; Q ("bio data") holds the
+supported SDEGs. Every split is stratified by label and drawn from ``params.seed``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedKFold, train_test_split
+
+from degnext.cohorts import resolve
+from degnext.errors import DEGnextInputError
+
+SPLIT_COLUMNS = ["gene_id", "symbol", "label", "set", "fold"]
+
+
+def split_genes(
+    dea_results: pd.DataFrame, cohort: dict, splitting: dict, name: str
+) -> pd.DataFrame:
+    """Assign every labeled gene to T1, T2, F1 or T3, and every T1 gene to one of ``n_folds`` folds."""
+    params = resolve(splitting, cohort, "splitting")
+    seed, test_fraction, n_folds = params["seed"], params["test_fraction"], params["n_folds"]
+    genes = dea_results[["gene_id", "symbol", "label", "bio_validated"]]
+    in_q = genes["bio_validated"].to_numpy(bool)
+    p_rows, q_rows = genes[~in_q], genes[in_q]
+    if q_rows["label"].nunique() < 2 or q_rows["label"].value_counts().min() < 2:
+        raise DEGnextInputError(
+            f"cohort {name!r}: Q (disease-knowledge SDEGs) needs at least 2 UR and 2 DR genes to split "
+            f"into F1/T3, found {q_rows['label'].value_counts().to_dict()}; check "
+            f"'cohorts.{name}.disease_genes' and 'labeling.fdr_cutoff'"
+        )
+    t1, t2 = _stratified_split(p_rows, test_fraction, seed)
+    f1, t3 = _stratified_split(q_rows, test_fraction, seed)
+    folds = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    fold = np.empty(len(t1), dtype=int)
+    for index, (_, held_out) in enumerate(folds.split(np.zeros(len(t1)), t1["label"])):
+        fold[held_out] = index
+    parts = [
+        t1.assign(set="T1", fold=fold),
+        t2.assign(set="T2", fold=-1),
+        f1.assign(set="F1", fold=-1),
+        t3.assign(set="T3", fold=-1),
+    ]
+    return pd.concat(parts)[SPLIT_COLUMNS].reset_index(drop=True)
+
+
+def _stratified_split(
+    rows: pd.DataFrame, test_fraction: float, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return train_test_split(
+        rows, test_size=test_fraction, stratify=rows["label"], random_state=seed
+    )

@@ -1,0 +1,31 @@
+import pytest
+
+from degnext import cohorts
+from degnext.errors import DEGnextInputError
+
+
+def test_resolve_overrides_one_key_deeply_and_leaves_defaults_alone():
+    defaults = {"fdr_cutoff": 0.01, "first_level": {"epochs": 50, "batch_size": 256}}
+    cohort = {"labeling": {"first_level": {"epochs": 3}}}
+    merged = cohorts.resolve(defaults, cohort, "labeling")
+    assert merged == {"fdr_cutoff": 0.01, "first_level": {"epochs": 3, "batch_size": 256}}
+    assert defaults["first_level"]["epochs"] == 50
+
+
+def test_names_by_role_keep_configuration_order():
+    config = {"B": {"role": "train"}, "A": {"role": "untrained"}, "C": {"role": "train"}}
+    assert cohorts.names(config) == ["B", "A", "C"]
+    assert cohorts.names(config, "train") == ["B", "C"]
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({}, "at least one cohort"),
+        ({"1BAD": {"role": "train"}}, "cohorts.1BAD"),
+        ({"GOOD": {"role": "test"}}, "cohorts.GOOD.role"),
+    ],
+)
+def test_bad_cohort_configuration_names_the_parameter(config, message):
+    with pytest.raises(DEGnextInputError, match=message):
+        cohorts.validate_cohorts(config)
