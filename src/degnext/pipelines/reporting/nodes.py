@@ -84,7 +84,7 @@ def plot_robustness(robustness: pd.DataFrame):
 def gene_set_library(reporting: dict, *dea_results: pd.DataFrame) -> dict[str, set[str]]:
     """The configured GMT/GO libraries, or small synthetic sets when none is configured."""
     options = reporting["enrichment"]
-    library: dict[str, set[str]] = {}
+    library = enrichment.GeneSetLibrary()
     for path in options["gmt"]:
         library.update(enrichment.read_gmt(Path(path)))
     if options["go_obo"] and options["go_gaf"]:

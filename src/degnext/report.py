@@ -1,0 +1,302 @@
+"""One self-contained HTML report (inline CSS, figures as data URIs) and the report's plots.
+
+The page has no external assets so it can be mailed, archived or opened offline as one file.
+Figures are built on ``matplotlib.figure.Figure`` directly (no pyplot state), rendered with Agg.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import platform
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+FigureLike = Figure | bytes
+VERSION_PACKAGES = (
+    "degnext",
+    "kedro",
+    "torch",
+    "numpy",
+    "pandas",
+    "scipy",
+    "scikit-learn",
+    "xgboost",
+    "matplotlib",
+)
+MAX_TABLE_ROWS = 500
+
+CSS = """
+body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1f2328;
+max-width:1100px;margin:2rem auto;padding:0 1.5rem;line-height:1.5}
+h1{border-bottom:2px solid #d0d7de;padding-bottom:.3rem}
+h2{margin-top:2.5rem;border-bottom:1px solid #d0d7de;padding-bottom:.2rem}
+nav{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:.5rem 1.5rem}
+nav ol{margin:.3rem 0}
+a{color:#0969da;text-decoration:none}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.88rem}
+caption{caption-side:top;text-align:left;font-weight:600;padding:.3rem 0}
+th,td{border:1px solid #d0d7de;padding:.25rem .6rem}
+th{background:#f6f8fa;text-align:left}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+tbody tr:nth-child(even){background:#fbfcfd}
+.scroll{overflow-x:auto}
+figure{margin:1rem 0}
+figure img{max-width:100%;height:auto;border:1px solid #eaeef2}
+figcaption,.note{color:#57606a;font-size:.85rem}
+"""
+
+
+@dataclass
+class Section:
+    """One report section: a heading, paragraphs, (caption, DataFrame) tables and figures.
+
+    A figure is a matplotlib Figure, PNG bytes, or a (caption, figure) pair.
+    """
+
+    heading: str
+    paragraphs: list[str] = field(default_factory=list)
+    tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
+    figures: list[FigureLike | tuple[str, FigureLike]] = field(default_factory=list)
+
+
+def figure_to_png_bytes(fig: Figure, dpi: int = 110) -> bytes:
+    """PNG bytes of a matplotlib figure (tight bounding box)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _format_float(number: float) -> str:
+    if math.isnan(number):
+        return ""
+    if number == 0 or math.isinf(number):
+        return str(number)
+    if abs(number) < 1e-3 or abs(number) >= 1e6:
+        return f"{number:.2e}"
+    return f"{number:.4g}" if abs(number) < 1 else f"{number:.2f}"
+
+
+def format_number(value: object) -> str:
+    """Readable numbers: integers as is, tiny/huge floats in scientific notation (p-values),
+    fractions with 4 significant digits, others with 2 decimals (accuracy in %)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return _format_float(float(value))
+    return str(value)
+
+
+def table_html(caption: str, table: pd.DataFrame, max_rows: int = MAX_TABLE_ROWS) -> str:
+    """An HTML table (escaped, numbers right-aligned and formatted), at most ``max_rows`` rows."""
+    shown = table.head(max_rows)
+    header = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    numeric = [
+        pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in shown.dtypes
+    ]
+    rows = []
+    for values in shown.itertuples(index=False, name=None):
+        cells = "".join(
+            f'<td class="num">{html.escape(format_number(v))}</td>'
+            if is_number
+            else f"<td>{html.escape(format_number(v))}</td>"
+            for v, is_number in zip(values, numeric, strict=True)
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    note = (
+        f'<p class="note">First {max_rows} of {len(table)} rows.</p>'
+        if len(table) > max_rows
+        else ""
+    )
+    return (
+        f'<div class="scroll"><table><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{note}"
+    )
+
+
+def figure_html(item: FigureLike | tuple[str, FigureLike], alt: str) -> str:
+    """A <figure> with the PNG embedded as a base64 data URI."""
+    caption, figure = item if isinstance(item, tuple) else ("", item)
+    png = figure if isinstance(figure, bytes) else figure_to_png_bytes(figure)
+    data = base64.b64encode(png).decode("ascii")
+    text = html.escape(caption or alt)
+    figcaption = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return f'<figure><img src="data:image/png;base64,{data}" alt="{text}">{figcaption}</figure>'
+
+
+def build_html_report(title: str, sections: Sequence[Section]) -> str:
+    """One HTML page: title, table of contents, then every section; no external assets."""
+    toc = "".join(
+        f'<li><a href="#section-{i}">{html.escape(s.heading)}</a></li>'
+        for i, s in enumerate(sections, start=1)
+    )
+    body = []
+    for i, section in enumerate(sections, start=1):
+        parts = [f'<section id="section-{i}"><h2>{html.escape(section.heading)}</h2>']
+        parts += [f"<p>{html.escape(p)}</p>" for p in section.paragraphs]
+        parts += [table_html(caption, table) for caption, table in section.tables]
+        parts += [
+            figure_html(f, f"{section.heading}, figure {j}")
+            for j, f in enumerate(section.figures, 1)
+        ]
+        parts.append("</section>")
+        body.append("".join(parts))
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1><nav><strong>Contents</strong><ol>{toc}</ol></nav>"
+        f"{''.join(body)}</body></html>\n"
+    )
+
+
+def flatten_parameters(parameters: Mapping, prefix: str = "") -> list[tuple[str, str]]:
+    """Nested parameters as (dotted.key, value) rows, lists shown inline."""
+    rows: list[tuple[str, str]] = []
+    for key, value in parameters.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            rows += flatten_parameters(value, f"{name}.")
+        else:
+            rows.append((name, repr(value) if isinstance(value, str) else str(value)))
+    return rows
+
+
+def package_versions(packages: Sequence[str] = VERSION_PACKAGES) -> dict[str, str]:
+    """Installed versions of the packages that shape the results (plus Python)."""
+    versions = {"python": platform.python_version()}
+    for package in packages:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return versions
+
+
+def run_section(parameters: Mapping, versions: Mapping[str, str] | None = None) -> Section:
+    """The 'Run' section: every parameter of the run and the package versions, for reproduction."""
+    versions = package_versions() if versions is None else versions
+    return Section(
+        "Run",
+        paragraphs=["Parameters of this run (dotted keys) and the versions that produced it."],
+        tables=[
+            (
+                "Parameters",
+                pd.DataFrame(flatten_parameters(parameters), columns=["parameter", "value"]),
+            ),
+            (
+                "Package versions",
+                pd.DataFrame(list(versions.items()), columns=["package", "version"]),
+            ),
+        ],
+    )
+
+
+def roc_figure(curves: Mapping[str, tuple[np.ndarray, np.ndarray, float]], title: str) -> Figure:
+    """ROC curves, one per name, AUC in the legend, chance diagonal (the paper's Figs. 3 and 4)."""
+    fig = Figure(figsize=(6, 5.5))
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], linestyle="--", color="0.6", linewidth=1)
+    for name, (fpr, tpr, auc) in curves.items():
+        ax.plot(fpr, tpr, linewidth=1.5, label=f"{name} (AUC {auc:.3f})")
+    if curves:
+        ax.legend(loc="lower right", fontsize="small")
+    else:
+        ax.text(0.5, 0.5, "no curve: no set with both classes", ha="center", va="center")
+    ax.set(xlim=(0, 1), ylim=(0, 1.02), xlabel="False positive rate", ylabel="True positive rate")
+    ax.set_title(title)
+    ax.set_aspect("equal")
+    return fig
+
+
+def _robustness_axes(ax, table: pd.DataFrame) -> None:
+    for model, rows in table.sort_values("noise_level").groupby("model", sort=True):
+        sd = rows["sd_accuracy"] if "sd_accuracy" in rows else None
+        ax.errorbar(
+            rows["noise_level"],
+            rows["mean_accuracy"],
+            yerr=sd,
+            marker="o",
+            markersize=4,
+            capsize=3,
+            linewidth=1.3,
+            label=str(model),
+        )
+    levels = sorted(table["noise_level"].unique())
+    ax.set_xscale("symlog", linthresh=1)
+    ax.set_xticks(levels, [f"{level:g}" for level in levels], rotation=45)
+    ax.set(xlabel="Gaussian noise (% of each gene's sd)", ylabel="Accuracy (%)")
+    ax.grid(alpha=0.3)
+
+
+def robustness_figure(table: pd.DataFrame, title: str = "Accuracy under Gaussian noise") -> Figure:
+    """Mean accuracy against noise level per model, error bars = sd (the paper's Fig. 5).
+
+    Columns: model, noise_level, mean_accuracy, optional sd_accuracy and cohort (one panel per
+    cohort). The x axis is logarithmic above 1 % and linear below, so the no-noise level 0 shows.
+    """
+    cohorts = list(table["cohort"].unique()) if "cohort" in table else [None]
+    columns = min(3, len(cohorts))
+    rows = math.ceil(len(cohorts) / columns)
+    fig = Figure(figsize=(6 * columns, 4.3 * rows))
+    axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False)).ravel()
+    for ax, cohort in zip(axes, cohorts, strict=False):
+        _robustness_axes(ax, table if cohort is None else table[table["cohort"] == cohort])
+        if cohort is not None:
+            ax.set_title(str(cohort))
+    for ax in axes[len(cohorts) :]:
+        ax.set_visible(False)
+    axes[0].legend(fontsize="small")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def metrics_bar_figure(
+    table: pd.DataFrame, label: str = "model", title: str = "Metrics by model"
+) -> Figure:
+    """Grouped bars: one group per metric, one bar per ``label`` value (mean, sd bars if repeated).
+
+    Numeric columns are the metrics; a column with values above 1 is taken to be in percent and
+    divided by 100, so accuracy (%) and MCC share one 0-1 axis.
+    """
+    metrics = [c for c in table.columns if c != label and pd.api.types.is_numeric_dtype(table[c])]
+    scaled = table[[label, *metrics]].copy()
+    for column in metrics:
+        if scaled[column].max() > 1:
+            scaled[column] = scaled[column] / 100
+    grouped = scaled.groupby(label, sort=False)
+    means, sds = grouped.mean(), grouped.std()
+    repeated = bool((grouped.size() > 1).any())
+    fig = Figure(figsize=(max(6, 1.2 * len(metrics) * max(1, len(means)) / 2), 4.5))
+    ax = fig.subplots()
+    width = 0.8 / max(1, len(means))
+    x = np.arange(len(metrics))
+    for i, name in enumerate(means.index):
+        ax.bar(
+            x + (i - (len(means) - 1) / 2) * width,
+            means.loc[name],
+            width,
+            yerr=sds.loc[name].fillna(0) if repeated else None,
+            capsize=2,
+            label=str(name),
+        )
+    ax.set_xticks(x, metrics)
+    ax.set(
+        ylim=(min(0.0, float(np.nanmin(means.to_numpy(), initial=0))), 1.15), ylabel="score (0-1)"
+    )
+    ax.axhline(0, color="0.3", linewidth=0.8)
+    ax.legend(fontsize="small", loc="upper left", ncols=min(6, max(1, len(means))))
+    ax.set_title(title)
+    return fig
