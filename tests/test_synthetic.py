@@ -8,7 +8,7 @@ from degnext.synthetic import Calibration, CohortSpec, generate_cohort
 
 CALIBRATION = Calibration(
     phi0=0.29, phi1=20.8, max_dispersion=5.0, log_mean_mu=6.85, log_mean_sd=1.5,
-    length_exponent=0.3, abs_log2fc_de_median=0.81, abs_log2fc_de_log_sd=0.91, up_fraction=0.55,
+    length_exponent=0.3, abs_log2fc_de_median=0.81, abs_log2fc_de_log_sd=0.91, max_abs_log2fc=6.0, up_fraction=0.55,
     library_log_sd=0.32, de_fraction=0.59, bio_fraction=0.17, knowledge_decoy_fraction=0.25,
 )  # fmt: skip
 

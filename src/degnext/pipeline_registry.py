@@ -16,19 +16,26 @@ from degnext.pipelines import (
 
 
 def register_pipelines() -> dict[str, Pipeline]:
-    """Build every pipeline over the cohorts of ``parameters.yml`` (or the CLI's ``--params``)."""
+    """Build every pipeline over the cohorts of ``parameters.yml`` (or the CLI's ``--params``).
+
+    Released splits (``source: release``) skip labeling and splitting; a cohort with
+    ``general: false`` (e.g. a release cohort without T1 or F1) skips general learning.
+    """
     run_cohorts = cohorts.configured_cohorts()
     every = cohorts.names(run_cohorts)
+    released = [name for name in every if run_cohorts[name].get("source") == "release"]
+    raw = [name for name in every if name not in released]
+    general = [name for name in every if run_cohorts[name].get("general", True)]
     train, untrained = cohorts.names(run_cohorts, "train"), cohorts.names(run_cohorts, "untrained")
     registry = {
-        "ingestion": ingestion.create_pipeline(every),
-        "labeling": labeling.create_pipeline(every),
-        "splitting": splitting.create_pipeline(every),
-        "cnn_general": cnn_general.create_pipeline(every),
+        "ingestion": ingestion.create_pipeline(raw, released),
+        "labeling": labeling.create_pipeline(raw),
+        "splitting": splitting.create_pipeline(raw),
+        "cnn_general": cnn_general.create_pipeline(general),
         "cnn_transfer": cnn_transfer.create_pipeline(train, untrained),
-        "baselines": baselines.create_pipeline(every),
-        "robustness": robustness.create_pipeline(every),
-        "reporting": reporting.create_pipeline(every, untrained),
+        "baselines": baselines.create_pipeline(general),
+        "robustness": robustness.create_pipeline(general),
+        "reporting": reporting.create_pipeline(general, untrained),
     }
     registry["__default__"] = sum(registry.values(), Pipeline([]))
     return registry

@@ -28,6 +28,7 @@ class Calibration:
     length_exponent: float
     abs_log2fc_de_median: float
     abs_log2fc_de_log_sd: float
+    max_abs_log2fc: float
     up_fraction: float
     library_log_sd: float
     de_fraction: float
@@ -107,17 +108,30 @@ def generate_cohort(
     length = gene_info["gene_length"].reindex(stripped).to_numpy(dtype=float)
     length = np.where(np.isnan(length), np.nanmedian(length), length)
 
-    base_mean = np.exp(rng.normal(c.log_mean_mu, c.log_mean_sd, spec.n_genes))
+    # Tails are clipped at 3 sd: one gene of a billion reads would swamp every library.
+    log_mean = np.clip(
+        rng.normal(c.log_mean_mu, c.log_mean_sd, spec.n_genes),
+        None,
+        c.log_mean_mu + 3 * c.log_mean_sd,
+    )
+    base_mean = np.exp(log_mean)
     base_mean *= (length / np.median(length)) ** c.length_exponent
     is_de = rng.random(spec.n_genes) < c.de_fraction
     magnitude = c.abs_log2fc_de_median * np.exp(rng.normal(0, c.abs_log2fc_de_log_sd, spec.n_genes))
+    magnitude = np.minimum(magnitude, c.max_abs_log2fc)
     direction = np.where(rng.random(spec.n_genes) < c.up_fraction, 1.0, -1.0)
     log2fc = np.where(is_de, direction * magnitude, 0.0)
 
     n_samples = spec.n_normal + spec.n_tumor
     is_tumor = np.arange(n_samples) >= spec.n_normal
     library = np.exp(rng.normal(0, c.library_log_sd, n_samples))
-    mean = base_mean[:, None] * library[None, :] * np.exp2(log2fc[:, None] * is_tumor[None, :])
+    # base_mean is the level of the higher group: an UR gene sits at base_mean in tumor and lower in
+    # normal, a DR gene the other way round. Both groups then draw levels from one distribution, so
+    # a few strongly induced genes do not swamp the tumor libraries (as they would not in TCGA).
+    group_shift = np.where(
+        is_tumor[None, :], np.minimum(log2fc, 0)[:, None], -np.maximum(log2fc, 0)[:, None]
+    )
+    mean = base_mean[:, None] * library[None, :] * np.exp2(group_shift)
     dispersion = np.clip(c.phi0 + c.phi1 / mean, c.phi0, c.max_dispersion)
     # Negative binomial as a gamma-Poisson mixture: shape 1/dispersion, mean `mean`.
     counts = rng.poisson(rng.gamma(1 / dispersion, mean * dispersion)).astype(np.int64)

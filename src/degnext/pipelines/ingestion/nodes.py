@@ -7,7 +7,9 @@ from pathlib import Path
 import pandas as pd
 
 from degnext import annotations
+from degnext.cohorts import resolve
 from degnext.errors import DEGnextInputError
+from degnext.pipelines.splitting.nodes import SPLIT_COLUMNS, assign_folds
 from degnext.synthetic import Calibration, CohortSpec, generate_cohort
 
 
@@ -107,3 +109,43 @@ def _require_both_conditions(samples: pd.DataFrame, name: str) -> None:
                 f"cohort {name!r} has no {condition} samples: the differential-expression labels "
                 "need Solid Tissue Normal and Primary Tumor samples"
             )
+
+
+def ingest_release(
+    cohort: dict, ingestion: dict, splitting: dict, name: str
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Expression rows, split table and sample sheet of the authors' released splits of a cancer.
+
+    The release is already labeled and split, so labeling and splitting are skipped for it. Where
+    T1 was not released, T2 (a 20% draw of P with the same label mix) stands in as the 3-class
+    training set; it then leaves T2 empty. T1 folds are drawn here from ``splitting``'s seed.
+    """
+    from degnext import sources
+
+    settings = {**ingestion["sources"]["release"], **(cohort.get("release") or {})}
+    release = sources.read_release(Path(settings["root"]), settings.get("cancer", name))
+    splits = release.splits.rename_axis("gene_id").reset_index()
+    if release.t1_source == "T2":
+        splits.loc[splits["set"] == "T2", "set"] = "T1"
+    params = resolve(splitting, cohort, "splitting")
+    t1 = (splits["set"] == "T1").to_numpy()
+    splits["fold"] = -1
+    if t1.any():
+        splits.loc[t1, "fold"] = assign_folds(
+            splits.loc[t1, "label"].to_numpy(), params["n_folds"], params["seed"]
+        )
+    n_normal = settings["n_normal"]
+    columns = release.expression.columns
+    if not 2 <= n_normal <= len(columns) - 2:
+        raise DEGnextInputError(
+            f"parameter 'cohorts.{name}.release.n_normal' is {n_normal}; the release matrix of "
+            f"{name} has {len(columns)} columns and both groups need at least 2"
+        )
+    samples = pd.DataFrame(
+        {
+            "barcode": columns,
+            "condition": ["normal"] * n_normal + ["tumor"] * (len(columns) - n_normal),
+        }
+    )
+    expression = release.expression.astype("float32").rename_axis("gene_id")
+    return expression, splits[SPLIT_COLUMNS], samples

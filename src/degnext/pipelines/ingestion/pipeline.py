@@ -1,16 +1,18 @@
-"""Ingestion: one namespaced node per cohort."""
+"""Ingestion: one namespaced node per cohort; released splits skip labeling and splitting."""
 
 from kedro.pipeline import Pipeline, node
 
 from degnext.pipelines import named, per_cohort
-from degnext.pipelines.ingestion.nodes import ingest_cohort
+from degnext.pipelines.ingestion.nodes import ingest_cohort, ingest_release
 
 
-def create_pipeline(cohorts: list[str], **kwargs) -> Pipeline:
-    return Pipeline([per_cohort(_template(name), name, ("ingestion",)) for name in cohorts])
+def create_pipeline(cohorts: list[str], released: list[str] = (), **kwargs) -> Pipeline:
+    raw = [per_cohort(_raw_template(name), name, ("ingestion",)) for name in cohorts]
+    splits = [per_cohort(_release_template(name), name, ("ingestion", "splitting")) for name in released]
+    return Pipeline(raw + splits)
 
 
-def _template(name: str) -> Pipeline:
+def _raw_template(name: str) -> Pipeline:
     return Pipeline(
         [
             node(
@@ -18,6 +20,19 @@ def _template(name: str) -> Pipeline:
                 inputs=["params:cohort", "params:ingestion"],
                 outputs=["raw_counts", "samples", "genes", "disease_genes"],
                 name="ingest_cohort",
+            )
+        ]
+    )
+
+
+def _release_template(name: str) -> Pipeline:
+    return Pipeline(
+        [
+            node(
+                named(ingest_release, name),
+                inputs=["params:cohort", "params:ingestion", "params:splitting"],
+                outputs=["expression", "splits", "samples"],
+                name="ingest_release",
             )
         ]
     )

@@ -81,7 +81,7 @@ def plot_robustness(robustness: pd.DataFrame):
     return report.robustness_figure(per_model)
 
 
-def gene_set_library(reporting: dict, *dea_results: pd.DataFrame) -> dict[str, set[str]]:
+def gene_set_library(reporting: dict, *splits: pd.DataFrame) -> dict[str, set[str]]:
     """The configured GMT/GO libraries, or small synthetic sets when none is configured."""
     options = reporting["enrichment"]
     library = enrichment.GeneSetLibrary()
@@ -90,24 +90,24 @@ def gene_set_library(reporting: dict, *dea_results: pd.DataFrame) -> dict[str, s
     if options["go_obo"] and options["go_gaf"]:
         library.update(enrichment.read_go(Path(options["go_obo"]), Path(options["go_gaf"])))
     if not library:
-        symbols = sorted(set().union(*(set(t["symbol"].dropna()) for t in dea_results)))
+        symbols = sorted(set().union(*(set(t["symbol"].dropna()) for t in splits)))
         library = enrichment.synthetic_gene_sets(symbols, **options["synthetic_sets"])
     return library
 
 
 def enrich_predictions(
-    names: list[str], predicted: pd.DataFrame, reporting: dict, *dea_results: pd.DataFrame
+    names: list[str], predicted: pd.DataFrame, reporting: dict, *splits: pd.DataFrame
 ) -> pd.DataFrame:
     """Over-representation of each cohort's predicted UR and DR genes (background: its tested genes)."""
     options = reporting["enrichment"]
-    library = gene_set_library(reporting, *dea_results)
+    library = gene_set_library(reporting, *splits)
     frames = []
-    for name, dea in zip(names, dea_results, strict=True):
+    for name, tested in zip(names, splits, strict=True):
         for experiment, calls in predicted[predicted["dataset"] == name].groupby("experiment"):
             table = enrichment.enrich_up_down(
                 up=set(calls.loc[calls["call"] == "UR", "symbol"].dropna()),
                 down=set(calls.loc[calls["call"] == "DR", "symbol"].dropna()),
-                background=set(dea["symbol"].dropna()),
+                background=set(tested["symbol"].dropna()),
                 gene_sets=library,
                 min_size=options["min_size"],
                 max_size=options["max_size"],

@@ -10,6 +10,7 @@ def create_pipeline(cohorts: list[str], untrained: list[str], **kwargs) -> Pipel
     def each(dataset: str, names: list[str] = cohorts) -> list[str]:
         return [f"{name}.{dataset}" for name in names]
 
+    predicted = list(dict.fromkeys(cohorts + untrained))
     return Pipeline(
         [
             node(
@@ -55,8 +56,8 @@ def create_pipeline(cohorts: list[str], untrained: list[str], **kwargs) -> Pipel
                 name="robustness_figure",
             ),
             node(
-                bind_names(nodes.enrich_predictions, cohorts),
-                ["reporting.predicted_genes", "params:reporting", *each("dea_results")],
+                bind_names(nodes.enrich_predictions, predicted),
+                ["reporting.predicted_genes", "params:reporting", *each("splits", predicted)],
                 "reporting.enrichment",
                 name="enrichment",
             ),

@@ -33,10 +33,7 @@ def split_genes(
         )
     t1, t2 = _stratified_split(p_rows, test_fraction, seed)
     f1, t3 = _stratified_split(q_rows, test_fraction, seed)
-    folds = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-    fold = np.empty(len(t1), dtype=int)
-    for index, (_, held_out) in enumerate(folds.split(np.zeros(len(t1)), t1["label"])):
-        fold[held_out] = index
+    fold = assign_folds(t1["label"].to_numpy(), n_folds, seed)
     parts = [
         t1.assign(set="T1", fold=fold),
         t2.assign(set="T2", fold=-1),
@@ -44,6 +41,15 @@ def split_genes(
         t3.assign(set="T3", fold=-1),
     ]
     return pd.concat(parts)[SPLIT_COLUMNS].reset_index(drop=True)
+
+
+def assign_folds(labels: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
+    """Fold id (0..n_folds-1) of every row, stratified by label."""
+    folds = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    fold = np.empty(len(labels), dtype=int)
+    for index, (_, held_out) in enumerate(folds.split(np.zeros(len(labels)), labels)):
+        fold[held_out] = index
+    return fold
 
 
 def _stratified_split(
