@@ -1,0 +1,162 @@
+"""Apply a binary (UR vs DR) DEGnext checkpoint to expression rows.
+
+`predict_calls` is the user-facing step: expression rows in, one UR/DR call per gene out. The
+release's load-time perturbation (`release_inputs`) is kept separate, because it is only needed to
+reproduce the authors' printed numbers: a noise-free input is the right default for calling genes.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import torch
+from scipy.special import expit
+
+from degnext.errors import DEGnextInputError
+from degnext.model import DEGnext
+from degnext.training import resolve_device
+
+Decision = Literal["probability", "logit"]
+
+
+def _require_binary(model: DEGnext) -> None:
+    if not model.is_binary:
+        raise DEGnextInputError(
+            f"model has a {model.config.n_outputs}-class head; UR/DR calls need a binary "
+            "(fine-tuned, n_outputs=1) checkpoint"
+        )
+
+
+def _check_matrix(model: DEGnext, X: np.ndarray, what: str) -> np.ndarray:
+    """(N, n) or already padded (N, rows*cols) finite rows, as float32."""
+    X = np.asarray(X)
+    widths = {model.config.n_inputs, model.rows * model.cols}
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] not in widths:
+        raise DEGnextInputError(
+            f"{what} must be (genes, {model.config.n_inputs} samples) for this model, "
+            f"got shape {X.shape}"
+        )
+    if not np.issubdtype(X.dtype, np.number):
+        raise DEGnextInputError(f"{what} must be numeric, got dtype {X.dtype}")
+    finite = np.isfinite(X)
+    if not finite.all():
+        row, col = np.argwhere(~finite)[0]
+        raise DEGnextInputError(f"{what} has a NaN/inf value at row {row}, column {col}")
+    return X.astype(np.float32, copy=False)
+
+
+def release_inputs(X: np.ndarray, model: DEGnext, *, seed: int = 0) -> np.ndarray:
+    """The matrix the authors' loader fed their network, for reproducing their printed scores.
+
+    Their loader appends the zero column of a prime sample count first and then adds N(0, 1)
+    noise to every cell, the zero column included, drawn from numpy's legacy global generator
+    (`np.random.seed(0)` once per script, so `seed=0` on a fresh generator reproduces a
+    one-cohort run). Like theirs, the matrix is read as float32, the noise added in float64 and the
+    sum handed to the network as float32.
+    """
+    X = _check_matrix(model, X, "expression matrix")
+    if X.shape[1] != model.config.n_inputs:
+        raise DEGnextInputError(
+            f"release_inputs needs unpadded rows of {model.config.n_inputs} samples, "
+            f"got {X.shape[1]} columns"
+        )
+    padded = np.zeros((X.shape[0], model.rows * model.cols))
+    padded[:, : X.shape[1]] = X
+    noise = np.random.RandomState(seed).randn(*padded.shape)
+    return (padded + noise).astype(np.float32)
+
+
+def predict_logits(
+    model: DEGnext, X: np.ndarray, *, batch_size: int = 512, device: str = "auto"
+) -> np.ndarray:
+    """(N,) logits of a binary model for (N, n) rows or already padded (N, rows*cols) rows.
+
+    Unlike `training.predict` this also takes padded rows, which `release_inputs` produces: the
+    release perturbed the zero pad column too, so padding inside the model would change scores.
+    """
+    _require_binary(model)
+    X = _check_matrix(model, X, "expression matrix")
+    if batch_size < 1:
+        raise DEGnextInputError(f"parameter batch_size must be >= 1, got {batch_size}")
+    dev = resolve_device(device)
+    model.to(device=dev, memory_format=torch.channels_last).eval()
+    xt = torch.from_numpy(np.ascontiguousarray(X))
+    with torch.inference_mode():
+        chunks = [
+            model(xt[i : i + batch_size].to(dev)).float().cpu()
+            for i in range(0, len(xt), batch_size)
+        ]
+    return torch.cat(chunks).numpy()
+
+
+def _check_decision(threshold: float, decision: str) -> None:
+    if decision not in ("probability", "logit"):
+        raise DEGnextInputError(
+            f"parameter decision must be 'probability' or 'logit', got {decision!r}"
+        )
+    if decision == "probability" and not 0 < threshold < 1:
+        raise DEGnextInputError(
+            f"parameter threshold must be in (0, 1) for decision='probability', got {threshold}"
+        )
+
+
+def calls_from_logits(
+    logit: np.ndarray, *, threshold: float = 0.5, decision: Decision = "probability"
+) -> np.ndarray:
+    """1 (UR) / 0 (DR) per gene: P(UR) >= threshold, or logit >= threshold as the release did."""
+    _check_decision(threshold, decision)
+    logit = np.asarray(logit, dtype=np.float64)
+    score = expit(logit) if decision == "probability" else logit
+    return (score >= threshold).astype(np.int64)
+
+
+def predict_calls(
+    model: DEGnext,
+    expression: pd.DataFrame,
+    *,
+    device: str = "auto",
+    threshold: float = 0.5,
+    decision: Decision = "probability",
+) -> pd.DataFrame:
+    """One row per gene of `expression`: gene (its index), p_up = P(UR), logit, call UR/DR.
+
+    `expression` holds genes as rows and the cohort's samples (normal first, then tumor) as
+    columns, as the model was trained; no noise is added.
+    """
+    if not isinstance(expression, pd.DataFrame):
+        raise DEGnextInputError(
+            "expression must be a pandas DataFrame (genes x samples), "
+            f"got {type(expression).__name__}"
+        )
+    _require_binary(model)
+    if expression.shape[1] != model.config.n_inputs:
+        raise DEGnextInputError(
+            f"expression has {expression.shape[1]} sample columns, the model expects "
+            f"{model.config.n_inputs}"
+        )
+    non_numeric = [
+        c for c, dtype in expression.dtypes.items() if not pd.api.types.is_numeric_dtype(dtype)
+    ]
+    if non_numeric:
+        raise DEGnextInputError(f"expression column {non_numeric[0]!r} is not numeric")
+    values = expression.to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise DEGnextInputError(
+            f"expression has a NaN/inf value for gene {expression.index[row]!r}, "
+            f"column {expression.columns[col]!r}"
+        )
+    _check_decision(threshold, decision)
+    logit = predict_logits(model, values, device=device)
+    call = calls_from_logits(logit, threshold=threshold, decision=decision)
+    return pd.DataFrame(
+        {
+            "gene": expression.index.to_numpy(),
+            "p_up": expit(logit.astype(np.float64)),
+            "logit": logit.astype(np.float64),
+            "call": np.where(call == 1, "UR", "DR"),
+        }
+    )
