@@ -15,7 +15,7 @@ import torch
 from scipy.special import expit
 
 from degnext.errors import DEGnextInputError
-from degnext.model import DEGnext
+from degnext.model import DEGnext, reshape_dims
 from degnext.training import resolve_device
 
 Decision = Literal["probability", "logit"]
@@ -30,14 +30,10 @@ def _require_binary(model: DEGnext) -> None:
 
 
 def _check_matrix(model: DEGnext, X: np.ndarray, what: str) -> np.ndarray:
-    """(N, n) or already padded (N, rows*cols) finite rows, as float32."""
+    """(N, n) finite rows (any n: the network pools adaptively), as float32."""
     X = np.asarray(X)
-    widths = {model.config.n_inputs, model.rows * model.cols}
-    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] not in widths:
-        raise DEGnextInputError(
-            f"{what} must be (genes, {model.config.n_inputs} samples) for this model, "
-            f"got shape {X.shape}"
-        )
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+        raise DEGnextInputError(f"{what} must be (genes, samples), got shape {X.shape}")
     if not np.issubdtype(X.dtype, np.number):
         raise DEGnextInputError(f"{what} must be numeric, got dtype {X.dtype}")
     finite = np.isfinite(X)
@@ -57,12 +53,8 @@ def release_inputs(X: np.ndarray, model: DEGnext, *, seed: int = 0) -> np.ndarra
     sum handed to the network as float32.
     """
     X = _check_matrix(model, X, "expression matrix")
-    if X.shape[1] != model.config.n_inputs:
-        raise DEGnextInputError(
-            f"release_inputs needs unpadded rows of {model.config.n_inputs} samples, "
-            f"got {X.shape[1]} columns"
-        )
-    padded = np.zeros((X.shape[0], model.rows * model.cols))
+    rows, cols, _ = reshape_dims(X.shape[1])
+    padded = np.zeros((X.shape[0], rows * cols))
     padded[:, : X.shape[1]] = X
     noise = np.random.RandomState(seed).randn(*padded.shape)
     return (padded + noise).astype(np.float32)
@@ -131,11 +123,6 @@ def predict_calls(
             f"got {type(expression).__name__}"
         )
     _require_binary(model)
-    if expression.shape[1] != model.config.n_inputs:
-        raise DEGnextInputError(
-            f"expression has {expression.shape[1]} sample columns, the model expects "
-            f"{model.config.n_inputs}"
-        )
     non_numeric = [
         c for c, dtype in expression.dtypes.items() if not pd.api.types.is_numeric_dtype(dtype)
     ]

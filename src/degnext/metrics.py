@@ -1,0 +1,122 @@
+"""Classification metrics like the paper's Tables 2/3, computed from confusion matrices.
+
+Columns: accuracy (percent), weighted recall (percent), weighted precision (percent), weighted
+F-measure, MCC, ROC AUC; these equal scikit-learn's accuracy_score, recall/precision/f1_score
+(average="weighted", zero_division=0) and matthews_corrcoef.
+
+The release code differs in two ways, kept as options: it calls a gene UR when the *logit* is
+>= 0.5 (`decision="logit"`, i.e. P(UR) >= sigmoid(0.5) = 0.62), and it averages per-batch scores
+over test batches of 64 genes (`aggregate="batch_mean"`). Our defaults are the correct ones:
+probability >= 0.5, scores over all genes at once.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from degnext.errors import DEGnextInputError
+
+
+def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
+    """Counts matrix C[i, j] = genes of true class i predicted as j."""
+    return np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes).reshape(
+        n_classes, n_classes
+    )
+
+
+def scores_from_confusion(cm: np.ndarray) -> dict[str, float]:
+    """Accuracy, weighted recall/precision (percent), weighted F-measure and MCC of one matrix."""
+    cm = cm.astype(float)
+    total, tp = cm.sum(), np.diag(cm)
+    support, predicted = cm.sum(axis=1), cm.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recall = np.where(support > 0, tp / support, 0.0)
+        precision = np.where(predicted > 0, tp / predicted, 0.0)
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    weights = support / total
+    cov = tp.sum() * total - predicted @ support
+    denom = np.sqrt((total**2 - predicted @ predicted) * (total**2 - support @ support))
+    return {
+        "accuracy": float(100 * tp.sum() / total),
+        "recall": 100 * float(weights @ recall),
+        "precision": 100 * float(weights @ precision),
+        "f_measure": float(weights @ f1),
+        "mcc": float(cov / denom) if denom > 0 else 0.0,
+    }
+
+
+def _roc_auc(y_true: np.ndarray, score: np.ndarray) -> float:
+    return float(roc_auc_score(y_true, score)) if np.unique(y_true).size == 2 else float("nan")
+
+
+def _batch_mean(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int, batch_size: int) -> dict:
+    per_batch = [
+        scores_from_confusion(
+            confusion(y_true[i : i + batch_size], y_pred[i : i + batch_size], n_classes)
+        )
+        for i in range(0, y_true.size, batch_size)
+    ]
+    return {k: float(np.mean([b[k] for b in per_batch])) for k in per_batch[0]}
+
+
+def _labels(y_true: np.ndarray, n: int, allowed: int) -> np.ndarray:
+    y = np.asarray(y_true)
+    if y.shape != (n,):
+        raise DEGnextInputError(f"y_true must hold one label per prediction ({n}), got {y.shape}")
+    if not np.isin(y, np.arange(allowed)).all():
+        raise DEGnextInputError(f"y_true labels must be in 0..{allowed - 1}, got {np.unique(y)}")
+    return y.astype(np.int64)
+
+
+def binary_metrics(
+    y_true: np.ndarray,
+    p_up: np.ndarray,
+    *,
+    threshold: float = 0.5,
+    decision: Literal["probability", "logit"] = "probability",
+    aggregate: Literal["whole", "batch_mean"] = "whole",
+    batch_size: int = 64,
+) -> dict[str, float]:
+    """UR (1) vs DR (0) scores from P(UR); ROC AUC is always over all genes."""
+    p = np.asarray(p_up, dtype=float)
+    if p.ndim != 1 or p.size == 0:
+        raise DEGnextInputError(f"p_up must be a non-empty 1-D probability vector, got {p.shape}")
+    y = _labels(y_true, p.size, 2)
+    if decision == "probability":
+        y_pred = (p >= threshold).astype(np.int64)
+    elif decision == "logit":
+        y_pred = (p >= 1 / (1 + np.exp(-threshold))).astype(np.int64)
+    else:
+        raise DEGnextInputError(
+            f"parameter decision must be 'probability' or 'logit', got {decision!r}"
+        )
+    if aggregate == "whole":
+        scores = scores_from_confusion(confusion(y, y_pred, 2))
+    elif aggregate == "batch_mean":
+        scores = _batch_mean(y, y_pred, 2, batch_size)
+    else:
+        raise DEGnextInputError(
+            f"parameter aggregate must be 'whole' or 'batch_mean', got {aggregate!r}"
+        )
+    return {**scores, "roc_auc": _roc_auc(y, p), "n": int(p.size)}
+
+
+def multiclass_metrics(y_true: np.ndarray, probs: np.ndarray) -> dict[str, float]:
+    """Scores of argmax(probs) over all genes, plus micro-averaged one-vs-rest ROC AUC and log loss."""
+    pr = np.asarray(probs, dtype=float)
+    if pr.ndim != 2 or pr.shape[0] == 0:
+        raise DEGnextInputError(f"probs must be (genes, classes), got {pr.shape}")
+    k = pr.shape[1]
+    y = _labels(y_true, pr.shape[0], k)
+    scores = scores_from_confusion(confusion(y, pr.argmax(axis=1), k))
+    onehot = np.eye(k)[y]
+    p_true = np.clip(pr[np.arange(y.size), y], 1e-15, 1.0)
+    return {
+        **scores,
+        "roc_auc_micro": _roc_auc(onehot.ravel(), pr.ravel()),
+        "log_loss": float(-np.mean(np.log(p_true))),
+        "n": int(y.size),
+    }

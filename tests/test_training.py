@@ -1,0 +1,156 @@
+"""Training loop, cross-validation and inference (small CPU problems)."""
+
+import numpy as np
+import pytest
+import torch
+
+from degnext.errors import DEGnextInputError
+from degnext.model import DEGnext
+from degnext.training import StageParams, cross_validate, fit, predict, resolve_device
+
+N_SAMPLES = 16
+
+
+def _cohort(n_genes: int = 192, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Genes whose tumor half is shifted up (UR), down (DR) or not (neutral)."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n_genes)
+    shift = np.select([y == 1, y == 0], [2.0, -2.0], 0.0)
+    X = rng.normal(size=(n_genes, N_SAMPLES))
+    X[:, N_SAMPLES // 2 :] += shift[:, None]
+    return X.astype(np.float32), y
+
+
+def _loss(model: DEGnext, X: np.ndarray, y: np.ndarray) -> float:
+    with torch.no_grad():
+        return float(
+            torch.nn.functional.cross_entropy(model(torch.from_numpy(X)), torch.from_numpy(y))
+        )
+
+
+def test_stage_params_defaults_are_table7():
+    first, fine = StageParams(), StageParams.fine_tune()
+    assert (
+        first.epochs,
+        first.batch_size,
+        first.lr,
+        first.betas,
+        first.eps,
+        first.weight_decay,
+    ) == (50, 256, 1e-4, (0.9, 0.999), 1e-8, 0.0)
+    assert (fine.epochs, fine.batch_size, fine.lr) == (31, 64, 1e-4)
+    with pytest.raises(DEGnextInputError, match="batch_size"):
+        StageParams(batch_size=0)
+
+
+def test_one_epoch_lowers_the_loss_on_a_fixed_batch():
+    X, y = _cohort(128)
+    model = DEGnext(N_SAMPLES, seed=0)
+    before = _loss(model, X, y)
+    history = fit(model, X, y, StageParams(epochs=1, batch_size=32, lr=1e-3), seed=0, device="cpu")
+    assert list(history.columns) == ["epoch", "loss"] and len(history) == 1
+    assert _loss(model, X, y) < before
+
+
+def test_same_seed_same_run_different_seed_different_run():
+    X, y = _cohort(96)
+    params = StageParams(epochs=3, batch_size=32, lr=1e-3)
+    runs = []
+    for seed in (7, 7, 8):
+        model = DEGnext(N_SAMPLES, seed=0)
+        history = fit(model, X, y, params, seed=seed, device="cpu", input_noise_std=1.0)
+        runs.append((history["loss"].to_numpy(), model.state_dict()))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    assert all(torch.equal(v, runs[1][1][k]) for k, v in runs[0][1].items())
+    assert not np.array_equal(runs[0][0], runs[2][0])
+
+
+def test_binary_head_trains_with_bce_and_predicts_p_up():
+    X, y = _cohort(96)
+    keep = y < 2
+    model = DEGnext(N_SAMPLES, seed=0).swap_to_binary_head(seed=0)
+    fit(model, X[keep], y[keep], StageParams.fine_tune(epochs=2), seed=0, device="cpu")
+    p = predict(model, X, batch_size=17, device="cpu")
+    assert p.shape == (96,) and ((p > 0) & (p < 1)).all()
+    with pytest.raises(DEGnextInputError, match="label 2 in row"):
+        fit(model, X, y, StageParams(epochs=1), seed=0, device="cpu")
+    with pytest.raises(DEGnextInputError, match="loss='cross_entropy'"):
+        fit(
+            model,
+            X[keep],
+            y[keep],
+            StageParams(epochs=1),
+            seed=0,
+            device="cpu",
+            loss="cross_entropy",
+        )
+
+
+def test_predict_three_class_probabilities_batched_like_unbatched():
+    X, _ = _cohort(50)
+    model = DEGnext(N_SAMPLES, seed=1)
+    p = predict(model, X, batch_size=7, device="cpu")
+    assert p.shape == (50, 3)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(p, predict(model, X, device="cpu"), rtol=1e-5, atol=1e-6)
+
+
+def test_fit_records_provenance_and_runs_bf16_autocast():
+    X, y = _cohort(64)
+    model = DEGnext(N_SAMPLES, seed=0)
+    history = fit(
+        model,
+        X,
+        y,
+        StageParams(epochs=1, batch_size=32),
+        seed=0,
+        device="cpu",
+        amp_dtype="bfloat16",
+        stage="first_level",
+    )
+    assert np.isfinite(history["loss"]).all()
+    stage = model.provenance["stages"][-1]
+    assert (
+        stage["stage"] == "first_level"
+        and stage["n_genes"] == 64
+        and stage["amp_dtype"] == "bfloat16"
+    )
+    with pytest.raises(DEGnextInputError, match="amp_dtype"):
+        fit(model, X, y, StageParams(epochs=1), seed=0, device="cpu", amp_dtype="float8")
+
+
+def test_bad_inputs_name_the_culprit():
+    X, y = _cohort(20)
+    model = DEGnext(N_SAMPLES)
+    X_bad = X.copy()
+    X_bad[13, 2] = np.nan
+    with pytest.raises(DEGnextInputError, match="row 13"):
+        fit(model, X_bad, y, StageParams(epochs=1), seed=0, device="cpu")
+    with pytest.raises(DEGnextInputError, match=r"\(genes, samples\)"):
+        fit(model, X[:0], y[:0], StageParams(epochs=1), seed=0, device="cpu")
+    with pytest.raises(DEGnextInputError, match="one per gene row"):
+        fit(model, X, y[:-1], StageParams(epochs=1), seed=0, device="cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(DEGnextInputError, match="CUDA"):
+            resolve_device("cuda")
+
+
+def test_cross_validate_picks_the_best_fold():
+    X, y = _cohort(150)
+    folds = np.arange(150) % 3
+    model, table = cross_validate(
+        X, y, folds, StageParams(epochs=2, batch_size=32, lr=1e-3), seed=0, device="cpu"
+    )
+    assert list(table["fold"]) == [0, 1, 2]
+    assert (table["n_train"] + table["n_val"] == 150).all()
+    ranked = table.sort_values(["accuracy", "loss", "fold"], ascending=[False, True, True])
+    assert table.loc[table["best"], "fold"].item() == ranked["fold"].iloc[0]
+    best = ranked.iloc[0]
+    val = folds == best["fold"]
+    acc = 100 * (predict(model, X[val], device="cpu").argmax(axis=1) == y[val]).mean()
+    assert acc == pytest.approx(best["accuracy"])
+    assert len(model.provenance["cv"]) == 3
+    with pytest.raises(DEGnextInputError, match="at least 2"):
+        cross_validate(X, y, np.zeros(150, dtype=int), StageParams(epochs=1), seed=0, device="cpu")
+    with pytest.raises(DEGnextInputError, match="integer fold id"):
+        cross_validate(X, y, folds.astype(float), StageParams(epochs=1), seed=0, device="cpu")
