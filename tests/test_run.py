@@ -1,0 +1,151 @@
+"""End to end: the default pipeline on a tiny configuration, run as a user runs it (``kedro run``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+PROJECT = Path(__file__).resolve().parents[1]
+TINY_COHORTS = {
+    "A": {
+        "role": "train",
+        "source": "synthetic",
+        "synthetic": {"like": "BRCA", "n_samples": 30, "seed": 1},
+    },
+    "B": {
+        "role": "train",
+        "source": "synthetic",
+        "synthetic": {"like": "KIRC", "n_samples": 24, "seed": 2},
+    },
+    "C": {
+        "role": "untrained",
+        "source": "synthetic",
+        "synthetic": {"like": "CHOL", "n_samples": 27, "seed": 3},
+    },
+}
+TINY_TRAINING = {
+    "first_level": {"epochs": 2, "batch_size": 256, "lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0},
+    "fine_tune": {"epochs": 3, "batch_size": 64, "lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0},
+}  # fmt: skip
+
+
+def kedro(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "MPLBACKEND": "Agg", "COLUMNS": "200"}
+    result = subprocess.run(
+        [sys.executable, "-m", "kedro", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    if check and result.returncode != 0:
+        pytest.fail(
+            f"kedro {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
+        )
+    return result
+
+
+def make_project(root: Path) -> Path:
+    """A copy of the project's configuration with tiny cohorts in conf/local, and empty data layers."""
+    shutil.copytree(PROJECT / "conf", root / "conf", ignore=shutil.ignore_patterns("local"))
+    for name in ("pyproject.toml", ".telemetry"):
+        shutil.copy(PROJECT / name, root / name)
+    (root / "src").mkdir()
+    local = root / "conf" / "local"
+    local.mkdir()
+    base = yaml.safe_load((PROJECT / "conf/base/parameters_ingestion.yml").read_text())
+    base["ingestion"]["synthetic"]["n_genes"] = 2500
+    tiny = {
+        "cohorts": TINY_COHORTS,
+        "ingestion": base["ingestion"],
+        "splitting": {"test_fraction": 0.2, "n_folds": 2, "seed": 5},
+        "robustness": {"noise_levels": [1, 100, 1500], "seeds": [1, 2]},
+    }
+    for section in ("cnn_general", "cnn_transfer"):
+        defaults = yaml.safe_load((PROJECT / f"conf/base/parameters_{section}.yml").read_text())[
+            section
+        ]
+        tiny[section] = {**defaults, **TINY_TRAINING}
+    (local / "parameters.yml").write_text(yaml.safe_dump(tiny))
+    return root
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory) -> Path:
+    root = make_project(tmp_path_factory.mktemp("project"))
+    kedro(root, "run")
+    return root
+
+
+def test_default_run_writes_every_metric_and_the_report(finished_run):
+    out = finished_run / "data"
+    for name in TINY_COHORTS:
+        metrics = json.loads((out / f"07_model_output/{name}/general_metrics.json").read_text())
+        assert 0 <= metrics["accuracy"] <= 100
+    transfer = json.loads((out / "07_model_output/C/transfer_metrics.json").read_text())
+    assert 0 <= transfer["accuracy"] <= 100
+    html = (out / "08_reporting/report.html").read_text()
+    assert "General learning" in html and "data:image/png;base64," in html
+    assert (out / "08_reporting/roc_general_learning.png").stat().st_size > 1000
+
+
+def test_report_tables_equal_the_metrics_they_come_from(finished_run):
+    out = finished_run / "data"
+    general = pd.read_csv(out / "08_reporting/table_general_learning_T3.csv").set_index("dataset")
+    for name in TINY_COHORTS:
+        metrics = json.loads((out / f"07_model_output/{name}/general_metrics.json").read_text())
+        assert general.loc[name, "accuracy"] == pytest.approx(metrics["accuracy"])
+        assert general.loc[name, "mcc"] == pytest.approx(metrics["mcc"])
+    transfer = pd.read_csv(out / "08_reporting/table_transfer_learning_Q.csv").set_index("dataset")
+    assert list(transfer.index) == ["C"]
+
+
+def test_checkpoints_are_versioned_catalog_entries(finished_run):
+    versions = list((finished_run / "data/06_models/A/general_model.pt").iterdir())
+    assert len(versions) == 1 and (versions[0] / "general_model.pt").is_file()
+    assert list((finished_run / "data/06_models/transfer/model.pt").iterdir())
+
+
+def test_one_cohorts_override_changes_that_cohort_only(finished_run, tmp_path):
+    copy = tmp_path / "override"
+    shutil.copytree(finished_run, copy)
+    kedro(copy, "run", "--pipeline", "labeling", "--params", "cohorts.A.labeling.fdr_cutoff=0.3")
+    for name, changed in (("A", True), ("B", False), ("C", False)):
+        before = pd.read_parquet(finished_run / f"data/03_primary/{name}/dea_results.parquet")
+        after = pd.read_parquet(copy / f"data/03_primary/{name}/dea_results.parquet")
+        assert (not before.equals(after)) == changed, name
+    after_a = pd.read_parquet(copy / "data/03_primary/A/dea_results.parquet")
+    before_a = pd.read_parquet(finished_run / "data/03_primary/A/dea_results.parquet")
+    assert (after_a["label"] != 2).sum() > (before_a["label"] != 2).sum()
+
+
+def test_registry_lists_the_eight_pipelines(finished_run):
+    listed = kedro(finished_run, "registry", "list").stdout
+    for name in ("ingestion", "labeling", "splitting", "cnn_general", "cnn_transfer", "baselines", "robustness", "reporting", "__default__"):  # fmt: skip
+        assert f"- {name}" in listed
+
+
+def test_unknown_cohort_profile_stops_with_a_clear_message(tmp_path):
+    root = make_project(tmp_path)
+    result = kedro(
+        root,
+        "run",
+        "--pipeline",
+        "ingestion",
+        "--params",
+        "cohorts.A.synthetic.like=NOPE",
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "cohorts.A.synthetic.like" in result.stdout + result.stderr
+    assert "NOPE" in result.stdout + result.stderr
