@@ -149,3 +149,52 @@ def test_unknown_cohort_profile_stops_with_a_clear_message(tmp_path):
     assert result.returncode != 0
     assert "cohorts.A.synthetic.like" in result.stdout + result.stderr
     assert "NOPE" in result.stdout + result.stderr
+
+
+def test_kedro_viz_build_renders_every_pipeline(finished_run):
+    kedro(finished_run, "viz", "build")
+    graph = json.loads((finished_run / "build/api/main").read_text())
+    assert {p["id"] for p in graph["pipelines"]} >= {
+        "ingestion", "labeling", "splitting", "cnn_general", "cnn_transfer", "baselines", "robustness", "reporting",
+    }  # fmt: skip
+    assert any(
+        n["name"].startswith("A.") or "A" in n.get("modular_pipelines", []) for n in graph["nodes"]
+    )
+
+
+def test_a_counts_matrix_is_labeled_by_parameters_alone(finished_run, tmp_path):
+    """The `matrix` source: a user's counts file + sample sheet, no code, through labeling."""
+    raw = pd.read_parquet(finished_run / "data/01_raw/A/raw_counts.parquet")
+    samples = pd.read_parquet(finished_run / "data/01_raw/A/samples.parquet")
+    raw.to_csv(tmp_path / "counts.tsv", sep="\t")
+    samples[["barcode", "sample_type"]].to_csv(tmp_path / "sheet.csv", index=False)
+    knowledge = pd.read_csv(finished_run / "data/01_raw/A/disease_genes.csv")
+    (tmp_path / "knowledge.txt").write_text("\n".join(knowledge["symbol"]) + "\n")
+    root = make_project(tmp_path / "project")
+    cohort = {
+        "role": "untrained",
+        "source": "matrix",
+        "matrix": {
+            "path": str(tmp_path / "counts.tsv"),
+            "sample_sheet": str(tmp_path / "sheet.csv"),
+        },
+        "disease_genes": str(tmp_path / "knowledge.txt"),
+    }
+    params = yaml.safe_load((root / "conf/local/parameters.yml").read_text())
+    params["cohorts"] = {"MINE": cohort, "A": TINY_COHORTS["A"]}
+    (root / "conf/local/parameters.yml").write_text(yaml.safe_dump(params))
+    kedro(root, "run", "--pipeline", "ingestion", "--namespaces", "MINE")
+    kedro(root, "run", "--pipeline", "labeling", "--namespaces", "MINE")
+    mine = pd.read_parquet(root / "data/03_primary/MINE/dea_results.parquet")
+    reference = pd.read_parquet(finished_run / "data/03_primary/A/dea_results.parquet")
+    assert list(mine.columns) == [
+        "gene_id",
+        "symbol",
+        "logFC",
+        "logCPM",
+        "PValue",
+        "FDR",
+        "label",
+        "bio_validated",
+    ]
+    pd.testing.assert_frame_equal(mine, reference)
