@@ -198,3 +198,15 @@ def test_a_counts_matrix_is_labeled_by_parameters_alone(finished_run, tmp_path):
         "bio_validated",
     ]
     pd.testing.assert_frame_equal(mine, reference)
+
+
+def test_named_environment_selects_its_cohorts_and_release_skips_labeling(shared, tmp_path):
+    root = make_project(tmp_path)
+    shutil.rmtree(root / "conf/local")
+    (root / "conf/local").mkdir()
+    release = shared / "data/degnext_release"
+    kedro(root, "run", "--env", "release", "--pipeline", "ingestion", "--namespaces", "CHOL", "--params", f"ingestion.sources.release.root={release}")  # fmt: skip
+    splits = pd.read_parquet(root / "data/05_model_input/CHOL/splits.parquet")
+    labels = (release / "datasets/TCGA-CHOL_non_bio_train_label.txt").read_text().split()
+    assert (splits["set"] == "T1").sum() == len(labels)
+    assert not (root / "data/01_raw/CHOL/raw_counts.parquet").exists()  # labeling is skipped

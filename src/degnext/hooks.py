@@ -2,13 +2,19 @@
 
 from kedro.framework.context import KedroContext
 from kedro.framework.hooks import hook_impl
+from kedro.framework.project import pipelines
 
 from degnext import cohorts
 
 
 class CohortRegistryHooks:
-    """Hand the run's ``cohorts`` parameters to the registry before pipelines are built."""
+    """Hand the run's ``cohorts`` parameters to the registry, then rebuild the pipelines.
+
+    Kedro may build the pipelines while the context is still being created, before the
+    environment's parameters are known; the rebuild makes them follow ``--env`` and ``--params``.
+    """
 
     @hook_impl
     def after_context_created(self, context: KedroContext) -> None:
         cohorts.set_run_cohorts(context.params.get("cohorts"))
+        pipelines.configure("degnext.pipeline_registry")
