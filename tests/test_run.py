@@ -210,3 +210,19 @@ def test_named_environment_selects_its_cohorts_and_release_skips_labeling(shared
     labels = (release / "datasets/TCGA-CHOL_non_bio_train_label.txt").read_text().split()
     assert (splits["set"] == "T1").sum() == len(labels)
     assert not (root / "data/01_raw/CHOL/raw_counts.parquet").exists()  # labeling is skipped
+
+
+def test_predict_applies_the_transfer_checkpoint_to_every_gene(finished_run, tmp_path):
+    copy = tmp_path / "predict"
+    shutil.copytree(finished_run, copy)
+    kedro(copy, "run", "--pipeline", "predict")
+    calls = pd.read_parquet(copy / "data/07_model_output/C/predicted_calls.parquet")
+    expression = pd.read_parquet(copy / "data/04_feature/C/expression.parquet")
+    assert list(calls["gene_id"]) == list(expression.index)
+    assert set(calls["call"]) <= {"UR", "DR"} and calls["symbol"].notna().all()
+    q = pd.read_parquet(copy / "data/07_model_output/C/transfer_predictions.parquet")
+    merged = q.merge(calls, on="gene_id", suffixes=("_q", ""))
+    assert len(merged) == len(q)
+    assert merged["p_up"].to_numpy() == pytest.approx(
+        merged["p_up_q"].to_numpy(), rel=1e-5, abs=1e-6
+    )

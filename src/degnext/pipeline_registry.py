@@ -9,6 +9,7 @@ from degnext.pipelines import (
     cnn_transfer,
     ingestion,
     labeling,
+    predict,
     reporting,
     robustness,
     splitting,
@@ -17,6 +18,9 @@ from degnext.pipelines import (
 
 def register_pipelines() -> dict[str, Pipeline]:
     """Build every pipeline over the cohorts of ``parameters.yml`` (or the CLI's ``--params``).
+
+    ``predict`` (a trained checkpoint applied to every gene of every cohort) is not part of
+    ``__default__``.
 
     Released splits (``source: release``) skip labeling and splitting; a cohort with
     ``general: false`` (e.g. a release cohort without T1 or F1) skips general learning.
@@ -38,4 +42,5 @@ def register_pipelines() -> dict[str, Pipeline]:
         "reporting": reporting.create_pipeline(general, untrained),
     }
     registry["__default__"] = sum(registry.values(), Pipeline([]))
+    registry["predict"] = predict.create_pipeline(every)
     return registry
