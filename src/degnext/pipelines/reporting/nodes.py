@@ -16,12 +16,12 @@ METRIC_COLUMNS = ["accuracy", "recall", "precision", "f_measure", "mcc", "roc_au
 
 
 def metrics_table(names: list[str], *cohort_metrics: dict) -> pd.DataFrame:
-    """One row per cohort, like the paper's Tables 2 and 3."""
+    """One row per cohort, like the paper's Tables 2 and 3, with the number of test genes."""
     rows = [
-        {"dataset": name, **{k: m[k] for k in METRIC_COLUMNS}}
+        {"dataset": name, "n_genes": m["n"], **{k: m[k] for k in METRIC_COLUMNS}}
         for name, m in zip(names, cohort_metrics, strict=True)
     ]
-    return pd.DataFrame(rows, columns=["dataset", *METRIC_COLUMNS])
+    return pd.DataFrame(rows, columns=["dataset", "n_genes", *METRIC_COLUMNS])
 
 
 def baseline_table(names: list[str], *tables: pd.DataFrame | dict) -> pd.DataFrame:
