@@ -78,3 +78,13 @@ def test_release_cohort_becomes_expression_splits_and_samples(shared):
     assert set(splits["gene_id"]) <= set(expression.index)
     with pytest.raises(DEGnextInputError, match="n_normal"):
         ingest_release({"release": {"n_normal": 500}}, ingestion, splitting, name="BLCA")
+
+
+def test_counts_columns_missing_from_the_sample_sheet_are_named():
+    counts = pd.DataFrame(
+        {"TCGA-AA-0001-11A": [5, 1], "TCGA-AA-0009-01A": [7, 8]},
+        index=pd.Index(["G1", "G2"], name="gene_id"),
+    )
+    samples = pd.DataFrame({"barcode": ["TCGA-AA-0001-11A"], "condition": ["normal"]})
+    with pytest.raises(DEGnextInputError, match="TCGA-AA-0009-01A"):
+        drop_outlier_samples(counts, samples, {}, {"cor_cut": 0.6}, name="X")
