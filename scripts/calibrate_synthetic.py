@@ -12,7 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-SIZES = Path(__file__).resolve().parents[1].parent / "shared/data/paper_tables/table6_dataset_sizes.csv"
+SIZES = (
+    Path(__file__).resolve().parents[1].parent / "shared/data/paper_tables/table6_dataset_sizes.csv"
+)
 
 
 def _labels(path: Path) -> np.ndarray:
@@ -21,7 +23,9 @@ def _labels(path: Path) -> np.ndarray:
 
 def cohort_summary(root: Path, cancer: str, n_normal: int) -> dict:
     """Mean-dispersion, expression level and fold-change summaries of one released T2 matrix."""
-    matrix = pd.read_csv(root / f"datasets/TCGA-{cancer}_non_bio_test.csv", header=None).to_numpy(float)
+    matrix = pd.read_csv(root / f"datasets/TCGA-{cancer}_non_bio_test.csv", header=None).to_numpy(
+        float
+    )
     labels = _labels(root / f"datasets/TCGA-{cancer}_non_bio_test_label.txt")
     normal, tumor = matrix[:, :n_normal], matrix[:, n_normal:]
     mean, var = normal.mean(axis=1), normal.var(axis=1, ddof=1)
@@ -55,7 +59,9 @@ def main(root: Path) -> None:
     de_fraction = (sizes.sdegs / sizes.filtered_genes).median()
     bio_fraction = (sizes.bio_genes_Q / sizes.sdegs).median()
     normal_fraction = (sizes.normal_samples / (sizes.normal_samples + sizes.tumor_samples)).median()
-    print(f"# median over {len(rows)} released cohorts (T2 matrices, normal samples for dispersion)")
+    print(
+        f"# median over {len(rows)} released cohorts (T2 matrices, normal samples for dispersion)"
+    )
     for key, value in summary.items():
         print(f"{key}: {value:.4g}")
     print(f"de_fraction: {de_fraction:.4g}\nbio_fraction: {bio_fraction:.4g}")
