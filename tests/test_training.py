@@ -1,12 +1,20 @@
 """Training loop, cross-validation and inference (small CPU problems)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
 from degnext.errors import DEGnextInputError
 from degnext.model import DEGnext
-from degnext.training import StageParams, cross_validate, fit, predict, resolve_device
+from degnext.training import (
+    StageParams,
+    cross_validate,
+    fit,
+    fit_sequential,
+    predict,
+    resolve_device,
+)
 
 N_SAMPLES = 16
 
@@ -126,7 +134,7 @@ def test_bad_inputs_name_the_culprit():
     X_bad[13, 2] = np.nan
     with pytest.raises(DEGnextInputError, match="row 13"):
         fit(model, X_bad, y, StageParams(epochs=1), seed=0, device="cpu")
-    with pytest.raises(DEGnextInputError, match=r"\(genes, samples\)"):
+    with pytest.raises(DEGnextInputError, match="no training rows"):
         fit(model, X[:0], y[:0], StageParams(epochs=1), seed=0, device="cpu")
     with pytest.raises(DEGnextInputError, match="one per gene row"):
         fit(model, X, y[:-1], StageParams(epochs=1), seed=0, device="cpu")
@@ -154,3 +162,36 @@ def test_cross_validate_picks_the_best_fold():
         cross_validate(X, y, np.zeros(150, dtype=int), StageParams(epochs=1), seed=0, device="cpu")
     with pytest.raises(DEGnextInputError, match="integer fold id"):
         cross_validate(X, y, folds.astype(float), StageParams(epochs=1), seed=0, device="cpu")
+
+
+def test_sequential_training_visits_cohorts_of_different_widths_in_order():
+    rng = np.random.default_rng(0)
+    cohorts = [
+        (rng.normal(size=(40, 12)).astype(np.float32), rng.integers(0, 3, 40)),
+        (rng.normal(size=(0, 20)).astype(np.float32), np.zeros(0, dtype=int)),
+        (rng.normal(size=(30, 23)).astype(np.float32), rng.integers(0, 3, 30)),
+    ]
+    first, again = DEGnext(12, seed=1), DEGnext(12, seed=1)
+    history = fit_sequential(
+        first, cohorts, StageParams(epochs=2, batch_size=16), seed=3, device="cpu"
+    )
+    assert list(zip(history["epoch"], history["cohort"], strict=True)) == [
+        (1, 0),
+        (1, 1),
+        (2, 0),
+        (2, 1),
+    ]
+    repeat = fit_sequential(
+        again, cohorts, StageParams(epochs=2, batch_size=16), seed=3, device="cpu"
+    )
+    pd.testing.assert_frame_equal(history, repeat)
+    assert first.provenance["stages"][-1]["n_genes"] == [40, 30]
+
+
+def test_fit_is_sequential_training_on_one_cohort():
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(50, 16)).astype(np.float32), rng.integers(0, 3, 50)
+    a, b = DEGnext(16, seed=2), DEGnext(16, seed=2)
+    single = fit(a, X, y, StageParams(epochs=3, batch_size=8), seed=4, device="cpu")
+    many = fit_sequential(b, [(X, y)], StageParams(epochs=3, batch_size=8), seed=4, device="cpu")
+    assert single["loss"].tolist() == many["loss"].tolist()

@@ -150,22 +150,56 @@ def fit(
 
     `seed` fixes the batch order and the input noise: on CPU the same seed and initial weights
     give bit-identical weights and losses (all kernels used are deterministic there); on CUDA
-    cuDNN's convolution backward may differ in the last bits between runs. `input_noise_std > 0` adds N(0, std^2) noise once to the
-    padded matrix, as the release did with std 1 at load time.
+    cuDNN's convolution backward may differ in the last bits between runs.
+    `input_noise_std > 0` adds N(0, std^2) noise once to the padded matrix, as the release did
+    with std 1 at load time.
     """
-    _check_xy(model, X, y)
+    history = fit_sequential(
+        model,
+        [(X, y)],
+        params,
+        seed=seed,
+        device=device,
+        loss=loss,
+        log_every=log_every,
+        amp_dtype=amp_dtype,
+        input_noise_std=input_noise_std,
+        stage=stage,
+    )
+    return history[["epoch", "loss"]]
+
+
+def fit_sequential(
+    model: DEGnext,
+    datasets: list[tuple[np.ndarray, np.ndarray]],
+    params: StageParams,
+    *,
+    seed: int,
+    device: str = "auto",
+    loss: LossName | None = None,
+    log_every: int = 10,
+    amp_dtype: str | None = None,
+    input_noise_std: float = 0.0,
+    stage: str = "transfer",
+) -> pd.DataFrame:
+    """Train on several cohorts with one optimizer: every epoch visits the cohorts in order.
+
+    This is the authors' transfer-learning loop (``fit`` is its one-cohort case); cohorts may
+    have different sample counts, since the network pools adaptively. Cohorts without rows are
+    skipped. Returns one row per (epoch, cohort) with its mean training loss.
+    """
+    datasets = [(X, y) for X, y in datasets if len(y)]
+    if not datasets:
+        raise DEGnextInputError(f"{stage}: no training rows in any cohort")
+    for X, y in datasets:
+        _check_xy(model, X, y)
     if input_noise_std < 0:
         raise DEGnextInputError(f"parameter input_noise_std must be >= 0, got {input_noise_std}")
     dev = resolve_device(device)
     loss_fn = _loss_fn(model, loss)
     autocast = _autocast(dev, amp_dtype)
     gen = torch.Generator().manual_seed(seed)
-
-    xt = model.pad_inputs(torch.as_tensor(np.asarray(X), dtype=torch.float32))
-    if input_noise_std > 0:
-        xt = xt + input_noise_std * torch.randn(xt.shape, generator=gen)
-    yt = torch.as_tensor(np.asarray(y), dtype=torch.float32 if model.is_binary else torch.long)
-    xt, yt = _to_device(xt.contiguous(), dev), _to_device(yt, dev)
+    tensors = [_training_tensors(model, X, y, input_noise_std, gen, dev) for X, y in datasets]
 
     _prepare(model, dev).train()
     opt = torch.optim.Adam(
@@ -175,47 +209,67 @@ def fit(
         eps=params.eps,
         weight_decay=params.weight_decay,
     )
-    n, bs = xt.shape[0], int(params.batch_size)
-    losses: list[float] = []
-    start = time.perf_counter()
+    bs = int(params.batch_size)
+    records: list[dict] = []
+    start, seen = time.perf_counter(), 0
     for epoch in range(1, int(params.epochs) + 1):
-        perm = torch.randperm(n, generator=gen).to(dev)
-        total = torch.zeros((), device=dev)
-        for i in range(0, n, bs):
-            idx = perm[i : i + bs]
-            with autocast:
-                out = model(xt[idx])
-            batch_loss = loss_fn(out.float(), yt[idx])
-            opt.zero_grad(set_to_none=True)
-            batch_loss.backward()
-            opt.step()
-            total += batch_loss.detach() * idx.numel()
-        losses.append(total.item() / n)
+        for cohort, (xt, yt) in enumerate(tensors):
+            n = xt.shape[0]
+            perm = torch.randperm(n, generator=gen).to(dev)
+            total = torch.zeros((), device=dev)
+            for i in range(0, n, bs):
+                idx = perm[i : i + bs]
+                with autocast:
+                    out = model(xt[idx])
+                batch_loss = loss_fn(out.float(), yt[idx])
+                opt.zero_grad(set_to_none=True)
+                batch_loss.backward()
+                opt.step()
+                total += batch_loss.detach() * idx.numel()
+            records.append({"epoch": epoch, "cohort": cohort, "loss": total.item() / n})
+            seen += n
         if epoch % max(log_every, 1) == 0 or epoch == params.epochs:
-            rate = epoch * n / (time.perf_counter() - start)
+            rate = seen / (time.perf_counter() - start)
             logger.info(
                 "%s epoch %d/%d loss %.4f (%.0f genes/s on %s)",
                 stage,
                 epoch,
                 params.epochs,
-                losses[-1],
+                records[-1]["loss"],
                 rate,
                 dev,
             )
     model.eval()
+    sizes = [int(len(y)) for _, y in datasets]
     model.provenance.setdefault("stages", []).append(
         {
             "stage": stage,
             "params": asdict(params),
             "seed": seed,
-            "n_genes": n,
+            "n_genes": sizes[0] if len(sizes) == 1 else sizes,
             "device": str(dev),
             "amp_dtype": amp_dtype,
             "input_noise_std": input_noise_std,
-            "final_loss": losses[-1],
+            "final_loss": records[-1]["loss"],
         }
     )
-    return pd.DataFrame({"epoch": np.arange(1, len(losses) + 1), "loss": losses})
+    return pd.DataFrame(records)
+
+
+def _training_tensors(
+    model: DEGnext,
+    X: np.ndarray,
+    y: np.ndarray,
+    input_noise_std: float,
+    gen: torch.Generator,
+    dev: torch.device,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Padded float features (plus the seeded release-style noise) and labels, on the device."""
+    xt = model.pad_inputs(torch.as_tensor(np.array(X, dtype=np.float32)))
+    if input_noise_std > 0:
+        xt = xt + input_noise_std * torch.randn(xt.shape, generator=gen)
+    yt = torch.as_tensor(np.asarray(y), dtype=torch.float32 if model.is_binary else torch.long)
+    return _to_device(xt.contiguous(), dev), _to_device(yt, dev)
 
 
 def _outputs(model: DEGnext, X: np.ndarray, batch_size: int, device: str) -> torch.Tensor:
@@ -312,71 +366,3 @@ def cross_validate(
     table["best"] = table["fold"] == best_key[2]
     best_model.provenance["cv"] = table.to_dict(orient="records")
     return best_model, table
-
-
-def fit_sequential(
-    model: DEGnext,
-    datasets: list[tuple[np.ndarray, np.ndarray]],
-    params: StageParams,
-    *,
-    seed: int,
-    device: str = "auto",
-    input_noise_std: float = 0.0,
-    stage: str = "transfer",
-) -> pd.DataFrame:
-    """Train on several cohorts with one optimizer: every epoch visits the cohorts in order.
-
-    This is the authors' transfer-learning loop; cohorts may have different sample counts, since
-    the network pools adaptively. Returns one row per (epoch, cohort) with its mean loss.
-    """
-    datasets = [(X, y) for X, y in datasets if len(y)]
-    if not datasets:
-        raise DEGnextInputError(f"{stage}: no training rows in any cohort")
-    for X, y in datasets:
-        _check_xy(model, X, y)
-    dev = resolve_device(device)
-    loss_fn = _loss_fn(model, None)
-    gen = torch.Generator().manual_seed(seed)
-    tensors = []
-    for X, y in datasets:
-        xt = model.pad_inputs(torch.as_tensor(np.asarray(X), dtype=torch.float32))
-        if input_noise_std > 0:
-            xt = xt + input_noise_std * torch.randn(xt.shape, generator=gen)
-        yt = torch.as_tensor(np.asarray(y), dtype=torch.float32 if model.is_binary else torch.long)
-        tensors.append((_to_device(xt.contiguous(), dev), _to_device(yt, dev)))
-    _prepare(model, dev).train()
-    opt = torch.optim.Adam(
-        model.parameters(),
-        lr=params.lr,
-        betas=params.betas,
-        eps=params.eps,
-        weight_decay=params.weight_decay,
-    )
-    records = []
-    for epoch in range(1, int(params.epochs) + 1):
-        for cohort, (xt, yt) in enumerate(tensors):
-            n = xt.shape[0]
-            perm = torch.randperm(n, generator=gen).to(dev)
-            total = torch.zeros((), device=dev)
-            for i in range(0, n, int(params.batch_size)):
-                idx = perm[i : i + int(params.batch_size)]
-                batch_loss = loss_fn(model(xt[idx]).float(), yt[idx])
-                opt.zero_grad(set_to_none=True)
-                batch_loss.backward()
-                opt.step()
-                total += batch_loss.detach() * idx.numel()
-            records.append({"epoch": epoch, "cohort": cohort, "loss": total.item() / n})
-        logger.info("%s epoch %d/%d loss %.4f", stage, epoch, params.epochs, records[-1]["loss"])
-    model.eval()
-    model.provenance.setdefault("stages", []).append(
-        {
-            "stage": stage,
-            "params": asdict(params),
-            "seed": seed,
-            "n_genes": [int(len(y)) for _, y in datasets],
-            "device": str(dev),
-            "input_noise_std": input_noise_std,
-            "final_loss": records[-1]["loss"],
-        }
-    )
-    return pd.DataFrame(records)

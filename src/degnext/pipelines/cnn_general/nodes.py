@@ -6,7 +6,6 @@ import copy
 
 import numpy as np
 import pandas as pd
-import torch
 
 from degnext import metrics, training
 from degnext.cohorts import resolve
@@ -19,6 +18,21 @@ def stage(params: dict, name: str) -> training.StageParams:
     settings = dict(params[name])
     settings["betas"] = tuple(settings["betas"])
     return training.StageParams(**settings)
+
+
+def train_stage(
+    model: DEGnext, datasets: list[tuple[np.ndarray, np.ndarray]], params: dict, name: str
+) -> pd.DataFrame:
+    """Train ``model`` in place on the datasets in turn with the settings of stage ``name``."""
+    return training.fit_sequential(
+        model,
+        datasets,
+        stage(params, name),
+        seed=params["seed"],
+        device=params["device"],
+        input_noise_std=params["input_noise_std"],
+        stage=name,
+    )
 
 
 def train_first_level(
@@ -63,19 +77,9 @@ def fine_tune(
     """Swap in the binary head and train on F1 (UR vs DR genes backed by disease knowledge)."""
     params = resolve(cnn_general, cohort, "cnn_general")
     features, labels, _ = gene_rows(expression, splits, ("F1",))
-    model = copy.deepcopy(first_level_model)
-    torch.manual_seed(params["seed"])
-    model.swap_to_binary_head()
-    history = training.fit(
-        model,
-        features,
-        labels,
-        stage(params, "fine_tune"),
-        seed=params["seed"],
-        device=params["device"],
-        input_noise_std=params["input_noise_std"],
-    )
-    return model, history
+    model = copy.deepcopy(first_level_model).swap_to_binary_head(seed=params["seed"])
+    history = train_stage(model, [(features, labels)], params, "fine_tune")
+    return model, history[["epoch", "loss"]]
 
 
 def predict_genes(

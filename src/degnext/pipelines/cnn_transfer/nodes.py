@@ -10,12 +10,10 @@ from __future__ import annotations
 import copy
 
 import pandas as pd
-import torch
 
-from degnext import training
 from degnext.gene_rows import gene_rows
 from degnext.model import DEGnext
-from degnext.pipelines.cnn_general.nodes import predict_genes, score_predictions, stage
+from degnext.pipelines.cnn_general.nodes import predict_genes, score_predictions, train_stage
 
 
 def _cohort_rows(
@@ -35,16 +33,8 @@ def train_transfer_first_level(
 ) -> tuple[DEGnext, pd.DataFrame]:
     """3-class training over every train cohort's T1, cohorts in turn within each epoch."""
     datasets = _cohort_rows(cohort_data, ("T1",), {0, 1, 2})
-    torch.manual_seed(cnn_transfer["seed"])
-    model = DEGnext(n_inputs=datasets[0][0].shape[1], n_outputs=3)
-    history = training.fit_sequential(
-        model,
-        datasets,
-        stage(cnn_transfer, "first_level"),
-        seed=cnn_transfer["seed"],
-        device=cnn_transfer["device"],
-        input_noise_std=cnn_transfer["input_noise_std"],
-    )
+    model = DEGnext(n_inputs=datasets[0][0].shape[1], n_outputs=3, seed=cnn_transfer["seed"])
+    history = train_stage(model, datasets, cnn_transfer, "first_level")
     return model, history.assign(stage="first_level")
 
 
@@ -56,17 +46,8 @@ def fine_tune_transfer(
 ) -> tuple[DEGnext, pd.DataFrame]:
     """Binary head, then fine-tuning over every train cohort's F1 in turn."""
     datasets = _cohort_rows(cohort_data, ("F1",), {0, 1})
-    model = copy.deepcopy(first_level_model)
-    torch.manual_seed(cnn_transfer["seed"])
-    model.swap_to_binary_head()
-    history = training.fit_sequential(
-        model,
-        datasets,
-        stage(cnn_transfer, "fine_tune"),
-        seed=cnn_transfer["seed"],
-        device=cnn_transfer["device"],
-        input_noise_std=cnn_transfer["input_noise_std"],
-    )
+    model = copy.deepcopy(first_level_model).swap_to_binary_head(seed=cnn_transfer["seed"])
+    history = train_stage(model, datasets, cnn_transfer, "fine_tune")
     return model, pd.concat(
         [first_level_history, history.assign(stage="fine_tune")], ignore_index=True
     )

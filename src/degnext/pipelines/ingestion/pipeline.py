@@ -8,7 +8,9 @@ from degnext.pipelines.ingestion.nodes import ingest_cohort, ingest_release
 
 def create_pipeline(cohorts: list[str], released: list[str] = (), **kwargs) -> Pipeline:
     raw = [per_cohort(_raw_template(name), name, ("ingestion",)) for name in cohorts]
-    splits = [per_cohort(_release_template(name), name, ("ingestion", "splitting")) for name in released]
+    splits = [
+        per_cohort(_release_template(name), name, ("ingestion", "splitting")) for name in released
+    ]
     return Pipeline(raw + splits)
 
 

@@ -38,7 +38,9 @@ def baseline_table(names: list[str], *tables: pd.DataFrame | dict) -> pd.DataFra
 
 def robustness_table(names: list[str], *tables: pd.DataFrame) -> pd.DataFrame:
     """Mean and standard deviation over seeds of the accuracy at each noise level."""
-    long = pd.concat([table.assign(dataset=name) for name, table in zip(names, tables, strict=True)])
+    long = pd.concat(
+        [table.assign(dataset=name) for name, table in zip(names, tables, strict=True)]
+    )
     summary = long.groupby(["dataset", "model", "noise_level"])["accuracy"].agg(
         ["mean", "std", "count"]
     )
@@ -52,8 +54,14 @@ def predicted_genes(
 ) -> pd.DataFrame:
     """Every predicted UR/DR gene with its experiment, cohort, probability and known label."""
     general, transfer = tables[: len(general_names)], tables[len(general_names) :]
-    frames = [t.assign(experiment="general", dataset=n) for n, t in zip(general_names, general, strict=True)]
-    frames += [t.assign(experiment="transfer", dataset=n) for n, t in zip(transfer_names, transfer, strict=True)]
+    frames = [
+        t.assign(experiment="general", dataset=n)
+        for n, t in zip(general_names, general, strict=True)
+    ]
+    frames += [
+        t.assign(experiment="transfer", dataset=n)
+        for n, t in zip(transfer_names, transfer, strict=True)
+    ]
     columns = ["experiment", "dataset", "gene_id", "symbol", "set", "label", "p_up", "call"]
     return pd.concat(frames, ignore_index=True)[columns]
 
