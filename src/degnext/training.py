@@ -277,7 +277,7 @@ def _outputs(model: DEGnext, X: np.ndarray, batch_size: int, device: str) -> tor
     _check_xy(model, X, None)
     dev = resolve_device(device)
     _prepare(model, dev).eval()
-    xt = torch.as_tensor(np.asarray(X), dtype=torch.float32)
+    xt = torch.from_numpy(np.array(X, dtype=np.float32))
     chunks = []
     with torch.inference_mode():
         for i in range(0, xt.shape[0], batch_size):
