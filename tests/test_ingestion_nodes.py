@@ -88,3 +88,17 @@ def test_counts_columns_missing_from_the_sample_sheet_are_named():
     samples = pd.DataFrame({"barcode": ["TCGA-AA-0001-11A"], "condition": ["normal"]})
     with pytest.raises(DEGnextInputError, match="TCGA-AA-0009-01A"):
         drop_outlier_samples(counts, samples, {}, {"cor_cut": 0.6}, name="X")
+
+
+def test_first_level_evaluation_without_t2_says_why(shared):
+    from degnext.model import DEGnext
+    from degnext.pipelines.cnn_general.nodes import evaluate_first_level
+
+    ingestion = {"sources": {"release": {"root": str(shared / "data/degnext_release")}}}
+    expression, splits, _ = ingest_release(
+        {"release": {"n_normal": 11}}, ingestion, {"n_folds": 5, "seed": 1}, name="ESCA"
+    )
+    metrics = evaluate_first_level(
+        DEGnext(expression.shape[1], seed=0), expression, splits, {}, {"device": "cpu"}
+    )
+    assert metrics["n"] == 0 and "T2" in metrics["note"]

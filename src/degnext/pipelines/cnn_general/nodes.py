@@ -63,6 +63,8 @@ def evaluate_first_level(
     """3-class metrics of the best-fold model on the held-out non-bio genes (T2)."""
     params = resolve(cnn_general, cohort, "cnn_general")
     features, labels, _ = gene_rows(expression, splits, ("T2",))
+    if not len(labels):
+        return {"n": 0, "note": "no held-out T2: T2 stood in for an unreleased T1"}
     probabilities = training.predict(first_level_model, features, device=params["device"])
     return metrics.multiclass_metrics(labels, probabilities)
 
