@@ -6,9 +6,10 @@ import pytest
 import torch
 from kedro.io import DataCatalog, DatasetError, Version
 
-from degnext.datasets import CheckpointDataset
+from degnext.datasets import CheckpointDataset, StateDictDataset
 from degnext.datasets.checkpoint_dataset import FORMAT
-from degnext.model import DEGnext, load_published
+from degnext.errors import DEGnextInputError
+from degnext.model import DEGnext, from_published, load_published
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PUBLISHED = SHARED / "data" / "degnext_release" / "pretrained" / "DEGnextModel_transfer.pth"
@@ -101,3 +102,34 @@ def test_published_weights_survive_our_checkpoint(tmp_path):
         assert torch.equal(published(x), loaded(x))
     assert _same_weights(published, loaded)
     assert loaded.provenance["source"] == "published state_dict"
+
+
+@pytest.mark.parametrize("n_outputs", [1, 3])
+def test_state_dict_dataset_feeds_from_published_any_head(tmp_path, n_outputs):
+    trained = DEGnext(30, n_outputs, seed=4).eval()
+    torch.save(trained.state_dict(), tmp_path / "weights.pth")
+    state = StateDictDataset(filepath=str(tmp_path / "weights.pth")).load()
+    rebuilt = from_published(state, 30)
+    assert rebuilt.config.n_outputs == n_outputs and _same_weights(trained, rebuilt)
+    x = torch.rand(5, 41) * 100  # a prime width other than the nominal one
+    with torch.inference_mode():
+        assert torch.equal(trained(x), rebuilt(x))
+
+
+def test_state_dict_dataset_is_read_only_and_names_bad_files(tmp_path):
+    missing = StateDictDataset(filepath=str(tmp_path / "absent.pth"))
+    assert not missing.exists()
+    with pytest.raises(DatasetError, match="absent.pth"):
+        missing.load()
+    torch.save({"config": {"n_inputs": 3}}, tmp_path / "not_weights.pth")
+    with pytest.raises(DatasetError, match="does not hold a state_dict"):
+        StateDictDataset(filepath=str(tmp_path / "not_weights.pth")).load()
+    with pytest.raises(DatasetError, match="read-only"):
+        missing.save({"Lin5.weight": torch.zeros(1, 8)})
+
+
+def test_from_published_names_a_state_dict_of_another_network():
+    state = DEGnext(30, 1).state_dict()
+    state["Lin1.0.weight"] = torch.zeros(7, 7)
+    with pytest.raises(DEGnextInputError, match="transfer.published_weights"):
+        from_published(state, 30, "transfer.published_weights")

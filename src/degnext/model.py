@@ -200,13 +200,29 @@ def from_checkpoint(ckpt: Checkpoint) -> DEGnext:
     return model
 
 
+def from_published(
+    state: dict[str, torch.Tensor], n_inputs: int, where: str = "the state_dict"
+) -> DEGnext:
+    """The authors' network from a bare state_dict; the head (binary or 3-class) from its keys.
+
+    ``n_inputs`` is the nominal row length recorded in the config; any length fits the network.
+    """
+    n_outputs = 1 if "Lin5.weight" in state else 3
+    model = DEGnext(n_inputs, n_outputs)
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as err:
+        raise DEGnextInputError(f"{where} does not fit the DEGnext network: {err}") from err
+    model.provenance = {"source": "published state_dict"}
+    return model.eval()
+
+
 def load_published(path: str | Path, n_inputs: int) -> DEGnext:
     """The authors' released transfer model (a bare state_dict with the binary head)."""
     try:
         state = torch.load(Path(path), map_location="cpu", weights_only=True)
     except FileNotFoundError as err:
         raise DEGnextInputError(f"published DEGnext weights not found: {path}") from err
-    model = DEGnext(n_inputs, 1)
-    model.load_state_dict(state, strict=True)
-    model.provenance = {"source": "published state_dict", "path": str(path)}
-    return model.eval()
+    model = from_published(state, n_inputs, f"published weights {path}")
+    model.provenance["path"] = str(path)
+    return model

@@ -1,5 +1,6 @@
 """Kedro datasets of the DEGnext project."""
 
 from degnext.datasets.checkpoint_dataset import CheckpointDataset
+from degnext.datasets.state_dict_dataset import StateDictDataset
 
-__all__ = ["CheckpointDataset"]
+__all__ = ["CheckpointDataset", "StateDictDataset"]
