@@ -203,6 +203,32 @@ def logfc_sign_rule(X: np.ndarray, n_normal: int) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
+def quantile_profile(X: np.ndarray, n_normal: int, n_quantiles: int) -> np.ndarray:
+    """A fixed-length view of gene rows whose sample counts differ from cohort to cohort.
+
+    Transfer baselines train on some cohorts and predict others, so a gene cannot be described by
+    its raw samples (the CNN copes through adaptive pooling; a classical model needs one feature
+    width). Each gene becomes the ``n_quantiles`` evenly spaced quantiles (0 %, ..., 100 %) of its
+    log2(1 + value) in the normal columns, then the same in the tumor columns: 2 * ``n_quantiles``
+    features that keep the group levels and spreads the UR/DR call depends on. Negative values
+    (only after added noise) count as 0. Columns: ``n_normal`` normal samples first, then tumor.
+    """
+    X = _check_features(X, "rows for the quantile profile")
+    if not 1 <= n_normal < X.shape[1]:
+        raise DEGnextInputError(
+            f"quantile profile: n_normal={n_normal} of {X.shape[1]} columns leaves a group empty"
+        )
+    if n_quantiles < 2:
+        raise DEGnextInputError(
+            f"parameter baselines.transfer.n_quantiles: {n_quantiles} (need at least 2: min, max)"
+        )
+    logged = np.log2(1.0 + np.maximum(X, 0.0))
+    levels = np.linspace(0.0, 1.0, n_quantiles)
+    normal = np.quantile(logged[:, :n_normal], levels, axis=1).T
+    tumor = np.quantile(logged[:, n_normal:], levels, axis=1).T
+    return np.hstack([normal, tumor])
+
+
 def add_gaussian_noise(X: np.ndarray, level_percent: float, rng: np.random.Generator) -> np.ndarray:
     """X plus Gaussian noise whose sd is ``level_percent`` % of each gene row's own sd.
 

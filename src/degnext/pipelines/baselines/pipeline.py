@@ -1,4 +1,4 @@
-"""Baselines: per cohort, fit the classical models on the CNN's training rows and test on T3."""
+"""Baselines: classical models on the CNN's training rows, per cohort (T3) and for transfer (Q)."""
 
 from kedro.pipeline import Pipeline, node
 
@@ -6,11 +6,14 @@ from degnext.pipelines import per_cohort
 from degnext.pipelines.baselines import nodes
 
 
-def create_pipeline(cohorts: list[str], **kwargs) -> Pipeline:
-    return Pipeline([per_cohort(_template(), name, ("baselines",)) for name in cohorts])
+def create_pipeline(
+    cohorts: list[str], train: list[str] = (), untrained: list[str] = (), **kwargs
+) -> Pipeline:
+    general = [per_cohort(_general_template(), name, ("baselines",)) for name in cohorts]
+    return Pipeline(general) + _transfer(list(train), list(untrained))
 
 
-def _template() -> Pipeline:
+def _general_template() -> Pipeline:
     return Pipeline(
         [
             node(
@@ -27,3 +30,34 @@ def _template() -> Pipeline:
             ),
         ]
     )
+
+
+def _transfer(train: list[str], untrained: list[str]) -> Pipeline:
+    """One set of models over the train cohorts, evaluated on each untrained cohort's Q."""
+    if not train or not untrained:
+        return Pipeline([])
+    train_data = [f"{name}.{d}" for name in train for d in ("expression", "splits", "samples")]
+    fit = node(
+        nodes.train_transfer_baselines,
+        inputs=["params:baselines", *train_data],
+        outputs="transfer.baseline_models",
+        name="train_transfer_baselines",
+        namespace="transfer",
+    )
+    evaluate = [
+        node(
+            nodes.evaluate_transfer_baselines,
+            inputs=[
+                "transfer.baseline_models",
+                f"{name}.expression",
+                f"{name}.splits",
+                f"{name}.samples",
+                "params:baselines",
+            ],
+            outputs=[f"{name}.transfer_baseline_predictions", f"{name}.transfer_baseline_metrics"],
+            name="evaluate_transfer_baselines",
+            namespace=name,
+        )
+        for name in untrained
+    ]
+    return Pipeline([fit, *evaluate])
