@@ -29,3 +29,16 @@ def test_names_by_role_keep_configuration_order():
 def test_bad_cohort_configuration_names_the_parameter(config, message):
     with pytest.raises(DEGnextInputError, match=message):
         cohorts.validate_cohorts(config)
+
+
+def test_experiments_default_and_validate(monkeypatch):
+    monkeypatch.setattr(cohorts, "_run_parameters", {"cohorts": {"A": {"role": "train"}}})
+    assert cohorts.configured_experiments() == cohorts.EXPERIMENTS
+    for given, message in (
+        ({"transfer_model": "downloaded"}, "experiments.transfer_model"),
+        ({"general_learning": "no"}, "experiments.general_learning"),
+        ({"general": False}, "unknown key"),
+    ):
+        monkeypatch.setattr(cohorts, "_run_parameters", {"experiments": given})
+        with pytest.raises(DEGnextInputError, match=message):
+            cohorts.configured_experiments()

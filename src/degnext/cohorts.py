@@ -22,26 +22,60 @@ from degnext.errors import DEGnextInputError
 
 ROLES = ("train", "untrained")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_run_cohorts: dict[str, dict] | None = None
+EXPERIMENTS = {"general_learning": True, "transfer_model": "trained"}
+TRANSFER_MODELS = ("trained", "published")
+_run_parameters: dict[str, Any] | None = None
 
 
-def set_run_cohorts(cohorts: dict[str, dict] | None) -> None:
-    """Remember the cohorts of the current Kedro context (called by a hook)."""
-    global _run_cohorts  # noqa: PLW0603 - the registry has no other way to see the context
-    _run_cohorts = cohorts
+def set_run_parameters(parameters: dict[str, Any] | None) -> None:
+    """Remember the parameters of the current Kedro context (called by a hook)."""
+    global _run_parameters  # noqa: PLW0603 - the registry has no other way to see the context
+    _run_parameters = parameters
 
 
-def configured_cohorts(project_path: Path | None = None) -> dict[str, dict]:
-    """The run's cohorts: from the Kedro context when there is one, else read from conf/."""
-    if _run_cohorts is not None:
-        return validate_cohorts(_run_cohorts)
+def _parameters(project_path: Path | None) -> dict[str, Any]:
+    """The run's parameters: from the Kedro context when there is one, else read from conf/."""
+    if _run_parameters is not None:
+        return _run_parameters
     from kedro.config import OmegaConfigLoader
 
     conf = (project_path or Path.cwd()) / "conf"
     loader = OmegaConfigLoader(
         str(conf), base_env="base", default_run_env="local", env=os.environ.get("KEDRO_ENV")
     )
-    return validate_cohorts(loader["parameters"].get("cohorts"))
+    return loader["parameters"]
+
+
+def configured_cohorts(project_path: Path | None = None) -> dict[str, dict]:
+    """The run's cohorts (``cohorts`` parameter), validated."""
+    return validate_cohorts(_parameters(project_path).get("cohorts"))
+
+
+def configured_experiments(project_path: Path | None = None) -> dict[str, Any]:
+    """What the run does beyond the data pipelines (``experiments`` parameter), validated.
+
+    ``general_learning: false`` leaves out general learning and what builds on it (baselines and
+    robustness on T3); ``transfer_model: published`` uses the authors' released transfer weights
+    instead of training them.
+    """
+    given = _parameters(project_path).get("experiments") or {}
+    unknown = sorted(set(given) - set(EXPERIMENTS))
+    if unknown:
+        raise DEGnextInputError(
+            f"parameter 'experiments': unknown key(s) {unknown}; known: {sorted(EXPERIMENTS)}"
+        )
+    experiments = {**EXPERIMENTS, **given}
+    if not isinstance(experiments["general_learning"], bool):
+        raise DEGnextInputError(
+            "parameter 'experiments.general_learning' must be true or false, got "
+            f"{experiments['general_learning']!r}"
+        )
+    if experiments["transfer_model"] not in TRANSFER_MODELS:
+        raise DEGnextInputError(
+            f"parameter 'experiments.transfer_model' is {experiments['transfer_model']!r}; "
+            f"use one of {TRANSFER_MODELS}"
+        )
+    return experiments
 
 
 def validate_cohorts(cohorts: Any) -> dict[str, dict]:

@@ -1,4 +1,4 @@
-"""Hooks that let the pipeline registry see the run's cohorts (environment and --params included)."""
+"""Hooks that let the pipeline registry see the run's parameters (environment and --params included)."""
 
 from kedro.framework.context import KedroContext
 from kedro.framework.hooks import hook_impl
@@ -8,7 +8,7 @@ from degnext import cohorts
 
 
 class CohortRegistryHooks:
-    """Hand the run's ``cohorts`` parameters to the registry, then rebuild the pipelines.
+    """Hand the run's parameters (``cohorts``, ``experiments``) to the registry, then rebuild.
 
     Kedro may build the pipelines while the context is still being created, before the
     environment's parameters are known; the rebuild makes them follow ``--env`` and ``--params``.
@@ -16,5 +16,5 @@ class CohortRegistryHooks:
 
     @hook_impl
     def after_context_created(self, context: KedroContext) -> None:
-        cohorts.set_run_cohorts(context.params.get("cohorts"))
+        cohorts.set_run_parameters(context.params)
         pipelines.configure("degnext.pipeline_registry")

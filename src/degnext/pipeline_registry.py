@@ -23,21 +23,30 @@ def register_pipelines() -> dict[str, Pipeline]:
     ``__default__``.
 
     Released splits (``source: release``) skip labeling and splitting; a cohort with
-    ``general: false`` (e.g. a release cohort without T1 or F1) skips general learning.
+    ``general: false`` (e.g. a release cohort without T1 or F1) skips general learning, and
+    ``experiments.general_learning: false`` skips it for every cohort.
+    ``experiments.transfer_model: published`` takes the authors' weights instead of training.
     """
     run_cohorts = cohorts.configured_cohorts()
+    experiments = cohorts.configured_experiments()
     every = cohorts.names(run_cohorts)
     released = [name for name in every if run_cohorts[name].get("source") == "release"]
     raw = [name for name in every if name not in released]
-    general = [name for name in every if run_cohorts[name].get("general", True)]
+    general = [
+        name
+        for name in every
+        if experiments["general_learning"] and run_cohorts[name].get("general", True)
+    ]
     train, untrained = cohorts.names(run_cohorts, "train"), cohorts.names(run_cohorts, "untrained")
     registry = {
         "ingestion": ingestion.create_pipeline(raw, released),
         "labeling": labeling.create_pipeline(raw),
         "splitting": splitting.create_pipeline(raw),
         "cnn_general": cnn_general.create_pipeline(general),
-        "cnn_transfer": cnn_transfer.create_pipeline(train, untrained),
-        "baselines": baselines.create_pipeline(general),
+        "cnn_transfer": cnn_transfer.create_pipeline(
+            train, untrained, experiments["transfer_model"]
+        ),
+        "baselines": baselines.create_pipeline(general, train, untrained),
         "robustness": robustness.create_pipeline(general),
         "reporting": reporting.create_pipeline(general, untrained),
     }

@@ -220,6 +220,15 @@ def roc_figure(curves: Mapping[str, tuple[np.ndarray, np.ndarray, float]], title
     return fig
 
 
+def empty_figure(message: str) -> Figure:
+    """A small figure that says why there is nothing to plot, so the catalog entry still exists."""
+    fig = Figure(figsize=(6, 2))
+    ax = fig.subplots()
+    ax.text(0.5, 0.5, message, ha="center", va="center")
+    ax.set_axis_off()
+    return fig
+
+
 def _robustness_axes(ax, table: pd.DataFrame) -> None:
     for model, rows in table.sort_values("noise_level").groupby("model", sort=True):
         sd = rows["sd_accuracy"] if "sd_accuracy" in rows else None

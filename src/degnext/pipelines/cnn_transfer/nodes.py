@@ -12,7 +12,7 @@ import copy
 import pandas as pd
 
 from degnext.gene_rows import gene_rows
-from degnext.model import DEGnext
+from degnext.model import DEGnext, from_published
 from degnext.pipelines.cnn_general.nodes import predict_genes, score_predictions, train_stage
 
 
@@ -50,6 +50,18 @@ def fine_tune_transfer(
     history = train_stage(model, datasets, cnn_transfer, "fine_tune")
     return model, pd.concat(
         [first_level_history, history.assign(stage="fine_tune")], ignore_index=True
+    )
+
+
+def import_published_model(
+    published_weights: dict, first_train_expression: pd.DataFrame
+) -> DEGnext:
+    """The authors' released transfer model in place of training one.
+
+    Its nominal input length is the first train cohort's sample count, as for a model we train.
+    """
+    return from_published(
+        published_weights, first_train_expression.shape[1], "transfer.published_weights"
     )
 
 

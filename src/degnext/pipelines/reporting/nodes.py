@@ -25,7 +25,7 @@ def metrics_table(names: list[str], *cohort_metrics: dict) -> pd.DataFrame:
 
 
 def baseline_table(names: list[str], *tables: pd.DataFrame | dict) -> pd.DataFrame:
-    """DEGnext beside every baseline on each cohort's T3, like the paper's Table S1."""
+    """DEGnext beside every baseline on each cohort's test genes, like Tables S1 (T3) and S2 (Q)."""
     baseline_tables, cnn_metrics = tables[: len(names)], tables[len(names) :]
     frames = []
     for name, baseline, cnn in zip(names, baseline_tables, cnn_metrics, strict=True):
@@ -33,11 +33,17 @@ def baseline_table(names: list[str], *tables: pd.DataFrame | dict) -> pd.DataFra
         frames.append(
             pd.concat([cnn_row, baseline[["model", *METRIC_COLUMNS]]]).assign(dataset=name)
         )
-    return pd.concat(frames, ignore_index=True)[["dataset", "model", *METRIC_COLUMNS]]
+    columns = ["dataset", "model", *METRIC_COLUMNS]
+    return (
+        pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    )
 
 
 def robustness_table(names: list[str], *tables: pd.DataFrame) -> pd.DataFrame:
     """Mean and standard deviation over seeds of the accuracy at each noise level."""
+    columns = ["dataset", "model", "noise_level", "mean_accuracy", "sd_accuracy", "n_seeds"]
+    if not tables:
+        return pd.DataFrame(columns=columns)
     long = pd.concat(
         [table.assign(dataset=name) for name, table in zip(names, tables, strict=True)]
     )
@@ -46,7 +52,7 @@ def robustness_table(names: list[str], *tables: pd.DataFrame) -> pd.DataFrame:
     )
     return summary.rename(
         columns={"mean": "mean_accuracy", "std": "sd_accuracy", "count": "n_seeds"}
-    ).reset_index()
+    ).reset_index()[columns]
 
 
 def predicted_genes(
@@ -66,20 +72,35 @@ def predicted_genes(
     return pd.concat(frames, ignore_index=True)[columns]
 
 
-def roc_figure(predicted: pd.DataFrame):
-    """ROC curves of general learning on T3 for every cohort, like the paper's Fig. 3."""
+def _roc_curves(predicted: pd.DataFrame, experiment: str) -> dict:
     curves = {}
-    for name, table in predicted[predicted["experiment"] == "general"].groupby(
+    for name, table in predicted[predicted["experiment"] == experiment].groupby(
         "dataset", sort=False
     ):
         if table["label"].nunique() == 2:
             fpr, tpr, _ = roc_curve(table["label"], table["p_up"])
             curves[name] = (fpr, tpr, roc_auc_score(table["label"], table["p_up"]))
-    return report.roc_figure(curves, "General learning: ROC on bio-test genes (T3)")
+    return curves
+
+
+def general_roc_figure(predicted: pd.DataFrame):
+    """ROC curves of general learning on T3 for every cohort, like the paper's Fig. 3."""
+    return report.roc_figure(
+        _roc_curves(predicted, "general"), "General learning: ROC on bio-test genes (T3)"
+    )
+
+
+def transfer_roc_figure(predicted: pd.DataFrame):
+    """ROC curves of the transfer model on each untrained cohort's Q, like the paper's Fig. 4."""
+    return report.roc_figure(
+        _roc_curves(predicted, "transfer"), "Transfer learning: ROC on untrained cohorts (Q)"
+    )
 
 
 def plot_robustness(robustness: pd.DataFrame):
     """Mean accuracy (over cohorts and seeds) against noise level for each model, like Fig. 5B."""
+    if robustness.empty:
+        return report.empty_figure("Robustness was not run (general learning is off)")
     per_model = (
         robustness.groupby(["model", "noise_level"])["mean_accuracy"]
         .agg(["mean", "std"])
@@ -139,44 +160,64 @@ def html_report(
     general: pd.DataFrame,
     transfer: pd.DataFrame,
     baseline: pd.DataFrame,
+    transfer_baseline: pd.DataFrame,
     robustness: pd.DataFrame,
     enriched: pd.DataFrame,
     predicted: pd.DataFrame,
     reporting: dict,
     parameters: dict,
 ) -> str:
-    """One self-contained HTML page with every table and figure of the run."""
-    level_table = robustness.pivot_table(
-        index=["dataset", "model"], columns="noise_level", values="mean_accuracy"
-    )
-    level_table.columns = [f"{c}%" for c in level_table.columns]
-    sections = [
-        report.Section(
-            "General learning (T3)",
-            paragraphs=[
-                "Per cohort: k-fold CV on T1, best fold, binary fine-tune on F1, test on T3."
-            ],
-            tables=[("Metrics on T3 (accuracy, recall, precision in %)", general)],
-            figures=[roc_figure(predicted)],
-        ),
+    """One self-contained HTML page with every table and figure of the run.
+
+    Sections of experiments the run left out (``experiments.general_learning: false``) say so
+    instead of showing empty tables.
+    """
+    transfer_sections = [
         report.Section(
             "Transfer learning (Q of untrained cohorts)",
-            paragraphs=["One model trained on the train cohorts, applied without retraining to Q."],
-            tables=[("Metrics on Q", transfer)],
+            paragraphs=[_transfer_model_note(parameters)],
+            tables=[("Metrics on Q (accuracy, recall, precision in %)", transfer)],
+            figures=[transfer_roc_figure(predicted)],
         ),
         report.Section(
-            "Baselines (T3)",
+            "Transfer baselines (Q)",
             paragraphs=[
-                "Classical models trained on the CNN's rows (T1 UR/DR + F1); logfc_sign needs no training."
+                "Classical models trained on the train cohorts' T1 UR/DR rows and F1, each gene "
+                "described by quantiles of its normal and tumor values; tested on Q like DEGnext."
             ],
-            tables=[("DEGnext and baselines on T3", baseline)],
+            tables=[("DEGnext and baselines on Q", transfer_baseline)],
         ),
-        report.Section(
-            "Robustness to Gaussian noise",
-            paragraphs=["Noise sd = level % of each gene's standard deviation; mean over seeds."],
-            tables=[("Mean accuracy (%) by noise level", level_table.reset_index())],
-            figures=[plot_robustness(robustness)],
-        ),
+    ]
+    if general.empty:
+        general_sections = [
+            report.Section(
+                "General learning (T3)",
+                paragraphs=["Not run: experiments.general_learning is false for this run."],
+            )
+        ]
+    else:
+        general_sections = [
+            report.Section(
+                "General learning (T3)",
+                paragraphs=[
+                    "Per cohort: k-fold CV on T1, best fold, binary fine-tune on F1, test on T3."
+                ],
+                tables=[("Metrics on T3 (accuracy, recall, precision in %)", general)],
+                figures=[general_roc_figure(predicted)],
+            ),
+            report.Section(
+                "Baselines (T3)",
+                paragraphs=[
+                    "Classical models trained on the CNN's rows (T1 UR/DR + F1); logfc_sign needs "
+                    "no training."
+                ],
+                tables=[("DEGnext and baselines on T3", baseline)],
+            ),
+            _robustness_section(robustness),
+        ]
+    sections = [
+        *general_sections,
+        *transfer_sections,
         report.Section("Enrichment of predicted UR/DR genes", tables=[("Top terms", enriched)]),
         report.Section(
             "Predicted genes",
@@ -194,3 +235,22 @@ def html_report(
         report.run_section(parameters),
     ]
     return report.build_html_report(reporting["title"], sections)
+
+
+def _transfer_model_note(parameters: dict) -> str:
+    if (parameters.get("experiments") or {}).get("transfer_model") == "published":
+        return "The authors' published transfer model, applied without retraining to Q."
+    return "One model trained on the train cohorts, applied without retraining to Q."
+
+
+def _robustness_section(robustness: pd.DataFrame) -> report.Section:
+    level_table = robustness.pivot_table(
+        index=["dataset", "model"], columns="noise_level", values="mean_accuracy"
+    )
+    level_table.columns = [f"{c}%" for c in level_table.columns]
+    return report.Section(
+        "Robustness to Gaussian noise",
+        paragraphs=["Noise sd = level % of each gene's standard deviation; mean over seeds."],
+        tables=[("Mean accuracy (%) by noise level", level_table.reset_index())],
+        figures=[plot_robustness(robustness)],
+    )

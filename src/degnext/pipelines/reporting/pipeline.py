@@ -32,6 +32,12 @@ def create_pipeline(cohorts: list[str], untrained: list[str], **kwargs) -> Pipel
                 name="baseline_table",
             ),
             node(
+                bind_names(nodes.baseline_table, untrained),
+                each("transfer_baseline_metrics", untrained) + each("transfer_metrics", untrained),
+                "reporting.transfer_baseline_table",
+                name="transfer_baseline_table",
+            ),
+            node(
                 bind_names(nodes.robustness_table, cohorts),
                 each("robustness"),
                 "reporting.robustness_table",
@@ -44,10 +50,16 @@ def create_pipeline(cohorts: list[str], untrained: list[str], **kwargs) -> Pipel
                 name="predicted_genes",
             ),
             node(
-                nodes.roc_figure,
+                nodes.general_roc_figure,
                 "reporting.predicted_genes",
                 "reporting.roc_figure",
                 name="roc_figure",
+            ),
+            node(
+                nodes.transfer_roc_figure,
+                "reporting.predicted_genes",
+                "reporting.roc_transfer_figure",
+                name="roc_transfer_figure",
             ),
             node(
                 nodes.plot_robustness,
@@ -67,6 +79,7 @@ def create_pipeline(cohorts: list[str], untrained: list[str], **kwargs) -> Pipel
                     "reporting.general_table",
                     "reporting.transfer_table",
                     "reporting.baseline_table",
+                    "reporting.transfer_baseline_table",
                     "reporting.robustness_table",
                     "reporting.enrichment",
                     "reporting.predicted_genes",
