@@ -4,6 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
 
 from degnext.errors import DEGnextInputError
 from degnext.model import DEGnext
@@ -19,13 +21,15 @@ from degnext.training import (
 N_SAMPLES = 16
 
 
-def _cohort(n_genes: int = 192, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def _cohort(
+    n_genes: int = 192, seed: int = 0, n_samples: int = N_SAMPLES
+) -> tuple[np.ndarray, np.ndarray]:
     """Genes whose tumor half is shifted up (UR), down (DR) or not (neutral)."""
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 3, n_genes)
     shift = np.select([y == 1, y == 0], [2.0, -2.0], 0.0)
-    X = rng.normal(size=(n_genes, N_SAMPLES))
-    X[:, N_SAMPLES // 2 :] += shift[:, None]
+    X = rng.normal(size=(n_genes, n_samples))
+    X[:, n_samples // 2 :] += shift[:, None]
     return X.astype(np.float32), y
 
 
@@ -195,3 +199,91 @@ def test_fit_is_sequential_training_on_one_cohort():
     single = fit(a, X, y, StageParams(epochs=3, batch_size=8), seed=4, device="cpu")
     many = fit_sequential(b, [(X, y)], StageParams(epochs=3, batch_size=8), seed=4, device="cpu")
     assert single["loss"].tolist() == many["loss"].tolist()
+
+
+def _plain_loop(
+    model: DEGnext, X: np.ndarray, y: np.ndarray, params: StageParams, seed: int
+) -> np.ndarray:
+    """The textbook loop (as the authors wrote it): a DataLoader over a TensorDataset, the default
+    layout, zero_grad and loss.item() every batch; one seeded permutation per epoch."""
+    labels = torch.from_numpy(y.astype(np.float32) if model.is_binary else y)
+    data = TensorDataset(torch.from_numpy(X), labels)
+    loss_fn = nn.BCEWithLogitsLoss() if model.is_binary else nn.CrossEntropyLoss()
+    opt = torch.optim.Adam(
+        model.parameters(),
+        lr=params.lr,
+        betas=params.betas,
+        eps=params.eps,
+        weight_decay=params.weight_decay,
+    )
+    gen = torch.Generator().manual_seed(seed)
+    model.train()
+    curve = []
+    for _ in range(params.epochs):
+        order = torch.randperm(len(data), generator=gen).tolist()
+        total = 0.0
+        for xb, yb in DataLoader(data, batch_size=params.batch_size, sampler=order):
+            opt.zero_grad()
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(yb)
+        curve.append(total / len(data))
+    return np.array(curve)
+
+
+def _max_weight_gap(a: DEGnext, b: DEGnext) -> float:
+    pairs = zip(a.state_dict().values(), b.state_dict().values(), strict=True)
+    return max(float((p - q).abs().max()) for p, q in pairs)
+
+
+@pytest.mark.parametrize(
+    ("n_samples", "binary"),
+    [(16, False), (31, True)],  # 31 is prime: one zero column pads it to 32
+    ids=["first_level", "fine_tune_padded"],
+)
+def test_speed_ups_that_change_no_math_keep_the_loss_curve(n_samples, binary):
+    """Issue 7: a fixed-seed short training gives the plain loop's loss curve.
+
+    Preloaded tensors, one permutation per epoch, the loss summed on the device: the plain loop's
+    weights bit for bit (default layout). Channels-last sums the convolutions in another order:
+    float rounding (~1e-7), which Adam amplifies over long trainings, so the run is short (Table
+    7's lr). A real change, such as another batch order, moves the weights by ~1e-3.
+    """
+    X, y = _cohort(128, n_samples=n_samples)
+    if binary:
+        X, y = X[y < 2], y[y < 2]
+
+    def new_model() -> DEGnext:
+        model = DEGnext(n_samples, seed=0)
+        return model.swap_to_binary_head(seed=0) if binary else model
+
+    params = StageParams(epochs=3, batch_size=32, lr=1e-4)
+    plain = new_model()
+    reference = _plain_loop(plain, X, y, params, seed=5)
+
+    default_layout = new_model()
+    curve = fit(default_layout, X, y, params, seed=5, device="cpu", memory_format="contiguous")
+    np.testing.assert_allclose(curve["loss"], reference, rtol=1e-6, atol=0)
+    assert _max_weight_gap(default_layout, plain) == 0.0
+
+    fast = new_model()
+    curve = fit(fast, X, y, params, seed=5, device="cpu")
+    assert fast.provenance["stages"][-1]["memory_format"] == "channels_last"
+    np.testing.assert_allclose(curve["loss"], reference, rtol=1e-5, atol=0)
+    assert _max_weight_gap(fast, plain) < 1e-5
+
+    shuffled = new_model()
+    _plain_loop(shuffled, X, y, params, seed=6)
+    assert _max_weight_gap(shuffled, plain) > 1e-4
+
+
+def test_memory_format_and_threads_are_recorded_and_checked():
+    X, y = _cohort(32)
+    model = DEGnext(N_SAMPLES, seed=0)
+    fit(model, X, y, StageParams(epochs=1), seed=0, device="cpu", memory_format="contiguous")
+    stage = model.provenance["stages"][-1]
+    assert stage["memory_format"] == "contiguous"
+    assert stage["torch_threads"] == torch.get_num_threads()
+    with pytest.raises(DEGnextInputError, match="memory_format"):
+        fit(model, X, y, StageParams(epochs=1), seed=0, device="cpu", memory_format="nhwc")

@@ -3,8 +3,11 @@
 Speed comes from doing no per-sample Python work: the whole matrix is one tensor (padded once,
 moved to the device once), each epoch draws one seeded permutation and slices batches out of it,
 the loss is summed on the device and read back once per epoch, and the network runs in the
-channels-last layout (same math, faster oneDNN/cuDNN kernels). Optional bf16 autocast trades
-precision for speed and is off by default.
+channels-last layout (same math, faster oneDNN/cuDNN kernels). None of these changes the math:
+in the default layout (``memory_format="contiguous"``) the weights equal a plain DataLoader loop's
+bit for bit; channels-last sums the convolutions in another order, so a short fixed-seed run gives
+the same loss curve to float rounding, which Adam amplifies over long runs (tests/test_training.py
+checks both). Optional bf16 autocast trades precision for speed and is off by default.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 LossName = Literal["cross_entropy", "bce"]
 AMP_DTYPES = {"bfloat16": torch.bfloat16, "bf16": torch.bfloat16}
+MEMORY_FORMATS = {"channels_last": torch.channels_last, "contiguous": torch.contiguous_format}
 
 
 @dataclass
@@ -126,10 +130,14 @@ def _limit_threads() -> None:
         torch.set_num_threads(allowed)
 
 
-def _prepare(model: DEGnext, device: torch.device) -> DEGnext:
+def _prepare(model: DEGnext, device: torch.device, memory_format: str = "channels_last") -> DEGnext:
+    if memory_format not in MEMORY_FORMATS:
+        raise DEGnextInputError(
+            f"parameter memory_format must be one of {sorted(MEMORY_FORMATS)}, got {memory_format!r}"
+        )
     if device.type == "cpu":
         _limit_threads()
-    return model.to(device=device, memory_format=torch.channels_last)
+    return model.to(device=device, memory_format=MEMORY_FORMATS[memory_format])
 
 
 def fit(
@@ -145,14 +153,17 @@ def fit(
     amp_dtype: str | None = None,
     input_noise_std: float = 0.0,
     stage: str = "train",
+    memory_format: str = "channels_last",
 ) -> pd.DataFrame:
     """Train `model` in place with Adam; returns the per-epoch mean training loss.
 
-    `seed` fixes the batch order and the input noise: on CPU the same seed and initial weights
-    give bit-identical weights and losses (all kernels used are deterministic there); on CUDA
-    cuDNN's convolution backward may differ in the last bits between runs.
+    `seed` fixes the batch order and the input noise: on CPU the same seed, initial weights and
+    number of torch threads give bit-identical weights and losses (all kernels used are
+    deterministic there; the thread count sets the order of float sums, so it is recorded in the
+    provenance); on CUDA cuDNN's convolution backward may differ in the last bits between runs.
     `input_noise_std > 0` adds N(0, std^2) noise once to the padded matrix, as the release did
-    with std 1 at load time.
+    with std 1 at load time. `memory_format="contiguous"` runs the network in the default layout
+    instead of channels-last: slower on oneDNN, same math (for comparisons and odd backends).
     """
     history = fit_sequential(
         model,
@@ -165,6 +176,7 @@ def fit(
         amp_dtype=amp_dtype,
         input_noise_std=input_noise_std,
         stage=stage,
+        memory_format=memory_format,
     )
     return history[["epoch", "loss"]]
 
@@ -181,6 +193,7 @@ def fit_sequential(
     amp_dtype: str | None = None,
     input_noise_std: float = 0.0,
     stage: str = "transfer",
+    memory_format: str = "channels_last",
 ) -> pd.DataFrame:
     """Train on several cohorts with one optimizer: every epoch visits the cohorts in order.
 
@@ -201,7 +214,7 @@ def fit_sequential(
     gen = torch.Generator().manual_seed(seed)
     tensors = [_training_tensors(model, X, y, input_noise_std, gen, dev) for X, y in datasets]
 
-    _prepare(model, dev).train()
+    _prepare(model, dev, memory_format).train()
     opt = torch.optim.Adam(
         model.parameters(),
         lr=params.lr,
@@ -248,7 +261,9 @@ def fit_sequential(
             "seed": seed,
             "n_genes": sizes[0] if len(sizes) == 1 else sizes,
             "device": str(dev),
+            "torch_threads": torch.get_num_threads(),
             "amp_dtype": amp_dtype,
+            "memory_format": memory_format,
             "input_noise_std": input_noise_std,
             "final_loss": records[-1]["loss"],
         }
