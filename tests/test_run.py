@@ -226,3 +226,40 @@ def test_predict_applies_the_transfer_checkpoint_to_every_gene(finished_run, tmp
     assert merged["p_up"].to_numpy() == pytest.approx(
         merged["p_up_q"].to_numpy(), rel=1e-5, abs=1e-6
     )
+
+
+def test_parallel_runner_trains_cohorts_side_by_side_as_one_thread_would(
+    finished_run, tmp_path, monkeypatch
+):
+    """Issue 7: ``--runner ParallelRunner`` gives the sequential runner's outputs.
+
+    Its workers run torch on one thread (degnext.parallel_hooks) and the thread count sets the
+    order of float sums, so the reference is the sequential runner on one thread
+    (OMP_NUM_THREADS=1): metrics, histories and predictions must then be equal, not just close.
+    """
+    from kedro.io.core import Version
+
+    from degnext.datasets import CheckpointDataset
+
+    outputs = {}
+    for runner in ("SequentialRunner", "ParallelRunner"):
+        copy = tmp_path / runner
+        shutil.copytree(finished_run, copy)
+        with monkeypatch.context() as env:
+            if runner == "SequentialRunner":
+                env.setenv("OMP_NUM_THREADS", "1")
+            kedro(copy, "run", "--pipeline", "cnn_general", "--runner", runner)
+        outputs[runner] = copy / "data/07_model_output"
+    sequential, parallel = outputs["SequentialRunner"], outputs["ParallelRunner"]
+    for name in TINY_COHORTS:
+        for metrics in ("t2_metrics.json", "general_metrics.json"):
+            expected = json.loads((sequential / name / metrics).read_text())
+            assert json.loads((parallel / name / metrics).read_text()) == expected, (name, metrics)
+        for table in ("cv_folds", "fine_tune_history", "general_predictions"):
+            pd.testing.assert_frame_equal(
+                pd.read_parquet(parallel / name / f"{table}.parquet"),
+                pd.read_parquet(sequential / name / f"{table}.parquet"),
+            )
+    checkpoint = tmp_path / "ParallelRunner/data/06_models/A/general_model.pt"
+    model = CheckpointDataset(filepath=str(checkpoint), version=Version(None, None)).load()
+    assert {stage["torch_threads"] for stage in model.provenance["stages"]} == {1}

@@ -3,8 +3,9 @@
 from kedro.config import OmegaConfigLoader
 
 from degnext.hooks import CohortRegistryHooks
+from degnext.parallel_hooks import ParallelWorkerHooks
 
-HOOKS = (CohortRegistryHooks(),)
+HOOKS = (CohortRegistryHooks(), ParallelWorkerHooks())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {"base_env": "base", "default_run_env": "local"}
