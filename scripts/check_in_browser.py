@@ -20,7 +20,14 @@ import sys
 import threading
 from pathlib import Path
 
-REPORT_SECTIONS = ["General learning", "Transfer learning", "Baselines", "Robustness", "Enrichment"]
+REPORT_SECTIONS = [
+    "General learning",
+    "Baselines (T3)",
+    "Robustness",
+    "Transfer learning",
+    "Transfer baselines (Q)",
+    "Enrichment",
+]
 PIPELINES = [
     "ingestion",
     "labeling",
@@ -54,8 +61,8 @@ def check_report(report: Path, out: Path) -> list[str]:
     problems = [f"report: section {s!r} missing" for s in REPORT_SECTIONS if s not in dom]
     if dom.count("<table") < len(REPORT_SECTIONS):
         problems.append(f"report: only {dom.count('<table')} tables rendered")
-    if dom.count('src="data:image/png;base64,') < 2:
-        problems.append("report: the ROC and robustness figures are not embedded")
+    if dom.count('src="data:image/png;base64,') < 3:
+        problems.append("report: the two ROC figures and the robustness figure are not embedded")
     chromium(
         "--window-size=1280,2400", f"--screenshot={out / 'report.png'}", report.resolve().as_uri()
     )

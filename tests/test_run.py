@@ -263,3 +263,37 @@ def test_parallel_runner_trains_cohorts_side_by_side_as_one_thread_would(
     checkpoint = tmp_path / "ParallelRunner/data/06_models/A/general_model.pt"
     model = CheckpointDataset(filepath=str(checkpoint), version=Version(None, None)).load()
     assert {stage["torch_threads"] for stage in model.provenance["stages"]} == {1}
+
+
+def test_report_and_viz_build_render_in_headless_chromium(finished_run, tmp_path):
+    """The report and the kedro-viz static build, opened in Debian's chromium and screenshotted.
+
+    CI installs chromium (.ci/run); elsewhere the test skips, with the reason, when it is absent.
+    """
+    if shutil.which("chromium") is None and shutil.which("chromium-browser") is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; .ci/run installs it with apt-get")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    if not (finished_run / "build/api/main").is_file():
+        kedro(finished_run, "viz", "build")
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT / "scripts/check_in_browser.py"),
+            "--report",
+            str(finished_run / "data/08_reporting/report.html"),
+            "--viz-build",
+            str(finished_run / "build"),
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().endswith("ok")
+    for screenshot in ("report.png", "viz.png"):
+        image = (tmp_path / screenshot).read_bytes()
+        assert image.startswith(b"\x89PNG") and len(image) > 20_000, screenshot
