@@ -7,6 +7,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from degnext import training
 from degnext.errors import DEGnextInputError
 from degnext.model import DEGnext
 from degnext.training import (
@@ -287,3 +288,23 @@ def test_memory_format_and_threads_are_recorded_and_checked():
     assert stage["torch_threads"] == torch.get_num_threads()
     with pytest.raises(DEGnextInputError, match="memory_format"):
         fit(model, X, y, StageParams(epochs=1), seed=0, device="cpu", memory_format="nhwc")
+
+
+def test_cuda_copies_are_pinned_and_non_blocking_cpu_copies_plain():
+    """The GPU copy path (pinned host memory, asynchronous copy), checked without a GPU."""
+    calls = []
+
+    class RecordingTensor:
+        def pin_memory(self):
+            calls.append("pin_memory")
+            return self
+
+        def to(self, device, non_blocking=False):
+            calls.append((str(device), non_blocking))
+            return self
+
+    training._to_device(RecordingTensor(), torch.device("cuda"))
+    assert calls == ["pin_memory", ("cuda", True)]
+    calls.clear()
+    training._to_device(RecordingTensor(), torch.device("cpu"))
+    assert calls == [("cpu", False)]
