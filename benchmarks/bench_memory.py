@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from bench_common import cpu_model
 
 from degnext.model import DEGnext
 from degnext.training import StageParams, fit, resolve_device
@@ -97,15 +98,6 @@ class EpochProbe(logging.Handler):
             f"RSS {row['rss']:.2f} GiB, peak {row['peak']:.2f} GiB",
             flush=True,
         )
-
-
-def cpu_model() -> str:
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import torch
+from bench_common import cpu_model, make_project
 
 PROJECT = Path(__file__).resolve().parents[1]
 RUNNER_SHORT = {
@@ -39,29 +40,8 @@ RUNNER_SHORT = {
 }
 
 
-def cpu_model() -> str:
-    """The CPU's model name (Linux), else what platform knows."""
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
-
-
 def memory_gib() -> float:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-
-
-def make_project(root: Path) -> Path:
-    """The project's configuration with an empty conf/local, and no data: a fresh `kedro run`."""
-    shutil.copytree(PROJECT / "conf", root / "conf", ignore=shutil.ignore_patterns("local"))
-    (root / "conf" / "local").mkdir()
-    for name in ("pyproject.toml", ".telemetry"):
-        if (PROJECT / name).exists():
-            shutil.copy(PROJECT / name, root / name)
-    (root / "src").mkdir()
-    return root
 
 
 def kedro_run(root: Path, args: list[str]) -> dict:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import platform
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ import numpy as np
 import pandas as pd
 import torch
 import yaml
+from bench_common import make_project
 
 from degnext.sources import read_release
 
@@ -39,11 +39,7 @@ PARAMS = "experiments.general_learning=false,experiments.transfer_model=publishe
 
 def run_release(root: Path) -> tuple[float, float]:
     """The user's command in ``root``; wall seconds and the children's peak RSS in GiB."""
-    shutil.copytree(PROJECT / "conf", root / "conf", ignore=shutil.ignore_patterns("local"))
-    (root / "conf" / "local").mkdir()
-    for name in ("pyproject.toml", ".telemetry"):
-        shutil.copy(PROJECT / name, root / name)
-    (root / "src").mkdir()
+    make_project(root)
     params = (
         f"{PARAMS},published_weights={RELEASE / 'pretrained/DEGnextModel_transfer.pth'},"
         f"ingestion.sources.release.root={RELEASE}"
