@@ -43,6 +43,11 @@ def train_baselines(
     """Every configured classifier, fitted on the general-learning training rows."""
     params = resolve(baselines_params, cohort, "baselines")
     features, labels, _ = training_rows(expression, splits)
+    return _fit_every_model(params, features, labels)
+
+
+def _fit_every_model(params: dict, features: np.ndarray, labels: np.ndarray) -> dict:
+    """Each configured classifier (``params["models"]``), fitted on the same rows."""
     return {
         name: baselines.fit_baseline(
             name, settings or {}, features, labels, seed=params["seed"], n_jobs=params["n_jobs"]
@@ -88,12 +93,10 @@ def _prediction_tables(
     return predictions, table
 
 
-def _profile(
-    expression: pd.DataFrame, samples: pd.DataFrame, features: np.ndarray, n_quantiles: int
-) -> np.ndarray:
+def _profile(features: np.ndarray, n_normal: int, n_quantiles: int) -> np.ndarray:
     if not len(features):
         return np.empty((0, 2 * n_quantiles))
-    return baselines.quantile_profile(features, normal_count(expression, samples), n_quantiles)
+    return baselines.quantile_profile(features, n_normal, n_quantiles)
 
 
 def train_transfer_baselines(baselines_params: dict, *cohort_data: pd.DataFrame) -> dict:
@@ -108,20 +111,9 @@ def train_transfer_baselines(baselines_params: dict, *cohort_data: pd.DataFrame)
         cohort_data[::3], cohort_data[1::3], cohort_data[2::3], strict=True
     ):
         features, cohort_labels, _ = training_rows(expression, splits)
-        profiles.append(_profile(expression, samples, features, n_quantiles))
+        profiles.append(_profile(features, normal_count(expression, samples), n_quantiles))
         labels.append(cohort_labels)
-    features, labels = np.vstack(profiles), np.concatenate(labels)
-    return {
-        name: baselines.fit_baseline(
-            name,
-            settings or {},
-            features,
-            labels,
-            seed=baselines_params["seed"],
-            n_jobs=baselines_params["n_jobs"],
-        )
-        for name, settings in baselines_params["models"].items()
-    }
+    return _fit_every_model(baselines_params, np.vstack(profiles), np.concatenate(labels))
 
 
 def evaluate_transfer_baselines(
@@ -133,10 +125,11 @@ def evaluate_transfer_baselines(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-gene predictions on an untrained cohort's Q (F1 + T3) and one metrics row per model."""
     raw, labels, rows = gene_rows(expression, splits, ("F1", "T3"))
-    profiles = _profile(expression, samples, raw, baselines_params["transfer"]["n_quantiles"])
+    n_normal = normal_count(expression, samples)
+    profiles = _profile(raw, n_normal, baselines_params["transfer"]["n_quantiles"])
     scores = {
         name: baselines.predict_up_probability(model, profiles)
         for name, model in transfer_baseline_models.items()
     }
-    scores[RULE] = baselines.logfc_sign_rule(raw, normal_count(expression, samples))
+    scores[RULE] = baselines.logfc_sign_rule(raw, n_normal)
     return _prediction_tables(rows, labels, scores)
