@@ -33,7 +33,7 @@ def set_run_parameters(parameters: dict[str, Any] | None) -> None:
     _run_parameters = parameters
 
 
-def _parameters(project_path: Path | None) -> dict[str, Any]:
+def run_parameters(project_path: Path | None = None) -> dict[str, Any]:
     """The run's parameters: from the Kedro context when there is one, else read from conf/."""
     if _run_parameters is not None:
         return _run_parameters
@@ -46,19 +46,19 @@ def _parameters(project_path: Path | None) -> dict[str, Any]:
     return loader["parameters"]
 
 
-def configured_cohorts(project_path: Path | None = None) -> dict[str, dict]:
-    """The run's cohorts (``cohorts`` parameter), validated."""
-    return validate_cohorts(_parameters(project_path).get("cohorts"))
+def configured_cohorts(parameters: dict[str, Any] | None = None) -> dict[str, dict]:
+    """The run's cohorts (``cohorts`` parameter of ``parameters``, default the run's), validated."""
+    return validate_cohorts((parameters or run_parameters()).get("cohorts"))
 
 
-def configured_experiments(project_path: Path | None = None) -> dict[str, Any]:
+def configured_experiments(parameters: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the run does beyond the data pipelines (``experiments`` parameter), validated.
 
     ``general_learning: false`` leaves out general learning and what builds on it (baselines and
     robustness on T3); ``transfer_model: published`` uses the authors' released transfer weights
     instead of training them.
     """
-    given = _parameters(project_path).get("experiments") or {}
+    given = (parameters or run_parameters()).get("experiments") or {}
     unknown = sorted(set(given) - set(EXPERIMENTS))
     if unknown:
         raise DEGnextInputError(

@@ -27,8 +27,9 @@ def register_pipelines() -> dict[str, Pipeline]:
     ``experiments.general_learning: false`` skips it for every cohort.
     ``experiments.transfer_model: published`` takes the authors' weights instead of training.
     """
-    run_cohorts = cohorts.configured_cohorts()
-    experiments = cohorts.configured_experiments()
+    parameters = cohorts.run_parameters()
+    run_cohorts = cohorts.configured_cohorts(parameters)
+    experiments = cohorts.configured_experiments(parameters)
     every = cohorts.names(run_cohorts)
     released = [name for name in every if run_cohorts[name].get("source") == "release"]
     raw = [name for name in every if name not in released]
