@@ -1,10 +1,12 @@
-"""Helpers shared by the benchmark scripts: the machine's description and a fresh project copy."""
+"""Helpers shared by the benchmark scripts: the machine, a fresh project copy, Markdown tables."""
 
 from __future__ import annotations
 
 import platform
 import shutil
 from pathlib import Path
+
+import pandas as pd
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -28,3 +30,14 @@ def make_project(root: Path) -> Path:
             shutil.copy(PROJECT / name, root / name)
     (root / "src").mkdir()
     return root
+
+
+def markdown(table: pd.DataFrame, digits: int = 2) -> str:
+    """A pipe table; floats with ``digits`` decimals (tabulate is not a dependency)."""
+    header = "| " + " | ".join(map(str, table.columns)) + " |"
+    rule = "|" + "|".join("---:" if table[c].dtype.kind in "fi" else "---" for c in table) + "|"
+    rows = [
+        "| " + " | ".join(f"{v:.{digits}f}" if isinstance(v, float) else str(v) for v in row) + " |"
+        for row in table.itertuples(index=False)
+    ]
+    return "\n".join([header, rule, *rows])

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import torch
 import yaml
-from bench_common import make_project
+from bench_common import make_project, markdown
 
 from degnext.sources import read_release
 
@@ -55,16 +55,6 @@ def run_release(root: Path) -> tuple[float, float]:
     )
     wall = time.perf_counter() - start
     return wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
-
-
-def markdown(table: pd.DataFrame, digits: int = 2) -> str:
-    header = "| " + " | ".join(map(str, table.columns)) + " |"
-    rule = "|" + "|".join("---:" if table[c].dtype.kind in "fi" else "---" for c in table) + "|"
-    rows = [
-        "| " + " | ".join(f"{v:.{digits}f}" if isinstance(v, float) else str(v) for v in row) + " |"
-        for row in table.itertuples(index=False)
-    ]
-    return "\n".join([header, rule, *rows])
 
 
 def sign_rule_accuracy_by_split(X: np.ndarray, y: np.ndarray) -> dict[int, float]:

@@ -110,6 +110,29 @@ def test_report_tables_equal_the_metrics_they_come_from(finished_run):
     assert list(transfer.index) == ["C"]
 
 
+def test_every_fold_is_fine_tuned_and_scored_on_t3_for_table_2(finished_run):
+    out = finished_run / "data"
+    fold_mean = pd.read_csv(out / "08_reporting/table_general_learning_T3_fold_mean.csv")
+    fold_mean = fold_mean.set_index("dataset")
+    for name in TINY_COHORTS:
+        folds = pd.read_parquet(out / f"07_model_output/{name}/t3_fold_metrics.parquet")
+        cv = pd.read_parquet(out / f"07_model_output/{name}/cv_folds.parquet")
+        assert list(folds["fold"]) == [*map(str, cv["fold"]), "mean"]
+        per_fold = folds[folds["fold"] != "mean"]
+        assert list(per_fold["best"]) == list(cv["best"])
+        best = per_fold[per_fold["best"]].iloc[0]
+        metrics = json.loads((out / f"07_model_output/{name}/general_metrics.json").read_text())
+        for key in ("accuracy", "precision", "mcc", "roc_auc"):
+            assert best[key] == pytest.approx(metrics[key]), (name, key)
+            assert folds.iloc[-1][key] == pytest.approx(per_fold[key].mean())
+        assert fold_mean.loc[name, "accuracy"] == pytest.approx(per_fold["accuracy"].mean())
+        assert fold_mean.loc[name, "n_folds"] == len(cv)
+        stored = sorted((out / f"06_models/{name}/first_level_folds").iterdir())
+        assert [p.name for p in stored] == [f"fold_{fold}.pt" for fold in cv["fold"]]
+    html = (out / "08_reporting/report.html").read_text()
+    assert "Mean over CV folds on T3, as Table 2" in html
+
+
 def test_checkpoints_are_versioned_catalog_entries(finished_run):
     versions = list((finished_run / "data/06_models/A/general_model.pt").iterdir())
     assert len(versions) == 1 and (versions[0] / "general_model.pt").is_file()

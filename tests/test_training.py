@@ -148,21 +148,25 @@ def test_bad_inputs_name_the_culprit():
             resolve_device("cuda")
 
 
-def test_cross_validate_picks_the_best_fold():
+def test_cross_validate_returns_every_fold_and_marks_the_best():
     X, y = _cohort(150)
     folds = np.arange(150) % 3
-    model, table = cross_validate(
+    models, table = cross_validate(
         X, y, folds, StageParams(epochs=2, batch_size=32, lr=1e-3), seed=0, device="cpu"
     )
-    assert list(table["fold"]) == [0, 1, 2]
+    assert list(table["fold"]) == [0, 1, 2] == sorted(models)
     assert (table["n_train"] + table["n_val"] == 150).all()
+    for fold, model in models.items():
+        val = folds == fold
+        acc = 100 * (predict(model, X[val], device="cpu").argmax(axis=1) == y[val]).mean()
+        assert acc == pytest.approx(table.set_index("fold").loc[fold, "accuracy"])
+        assert model.provenance["fold"] == fold
+        assert len(model.provenance["cv"]) == 3
     ranked = table.sort_values(["accuracy", "loss", "fold"], ascending=[False, True, True])
     assert table.loc[table["best"], "fold"].item() == ranked["fold"].iloc[0]
-    best = ranked.iloc[0]
-    val = folds == best["fold"]
-    acc = 100 * (predict(model, X[val], device="cpu").argmax(axis=1) == y[val]).mean()
-    assert acc == pytest.approx(best["accuracy"])
-    assert len(model.provenance["cv"]) == 3
+    assert table["best"].sum() == 1
+    weights = [m.state_dict()["ConvLayer1.0.weight"] for m in models.values()]
+    assert not torch.equal(weights[0], weights[1])
     with pytest.raises(DEGnextInputError, match="at least 2"):
         cross_validate(X, y, np.zeros(150, dtype=int), StageParams(epochs=1), seed=0, device="cpu")
     with pytest.raises(DEGnextInputError, match="integer fold id"):

@@ -1,8 +1,13 @@
-"""General learning: per cohort, 3-class k-fold CV on T1, best fold, binary fine-tune on F1, test on T3."""
+"""General learning: per cohort, 3-class k-fold CV on T1, binary fine-tune on F1, test on T3.
+
+The best fold's model gives the predictions; every fold's model is fine-tuned and scored on T3
+too, because the paper's Table 2 reports the mean over the five folds.
+"""
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -37,11 +42,11 @@ def train_stage(
 
 def train_first_level(
     expression: pd.DataFrame, splits: pd.DataFrame, cohort: dict, cnn_general: dict, name: str
-) -> tuple[DEGnext, pd.DataFrame]:
-    """k-fold CV of the 3-class network on T1; the best fold's model and a per-fold table."""
+) -> tuple[DEGnext, pd.DataFrame, dict[str, DEGnext]]:
+    """k-fold CV of the 3-class network on T1: the best fold's model, a per-fold table, all folds."""
     params = resolve(cnn_general, cohort, "cnn_general")
     features, labels, rows = gene_rows(expression, splits, ("T1",), name)
-    model, folds = training.cross_validate(
+    models, folds = training.cross_validate(
         features,
         labels,
         rows["fold"].to_numpy(),
@@ -50,7 +55,11 @@ def train_first_level(
         device=params["device"],
         input_noise_std=params["input_noise_std"],
     )
-    return model, folds
+    best = int(folds.loc[folds["best"], "fold"].item())
+    # PartitionedDataset calls a callable partition to get what it saves, and a torch module is
+    # callable, so each model is handed over wrapped in a function that returns it.
+    partitions = {f"fold_{fold}": (lambda model=model: model) for fold, model in models.items()}
+    return models[best], folds, partitions
 
 
 def evaluate_first_level(
@@ -79,6 +88,12 @@ def fine_tune(
     """Swap in the binary head and train on F1 (UR vs DR genes backed by disease knowledge)."""
     params = resolve(cnn_general, cohort, "cnn_general")
     features, labels, _ = gene_rows(expression, splits, ("F1",))
+    return _fine_tuned(first_level_model, features, labels, params)
+
+
+def _fine_tuned(
+    first_level_model: DEGnext, features: np.ndarray, labels: np.ndarray, params: dict
+) -> tuple[DEGnext, pd.DataFrame]:
     model = copy.deepcopy(first_level_model).swap_to_binary_head(seed=params["seed"])
     history = train_stage(model, [(features, labels)], params, "fine_tune")
     return model, history[["epoch", "loss"]]
@@ -119,3 +134,36 @@ def evaluate_on_t3(
     features, _, rows = gene_rows(expression, splits, ("T3",))
     predictions = predict_genes(general_model, features, rows, params["device"])
     return predictions, score_predictions(predictions, params)
+
+
+def evaluate_folds_on_t3(
+    first_level_fold_models: dict[str, Callable[[], DEGnext]],
+    cv_folds: pd.DataFrame,
+    expression: pd.DataFrame,
+    splits: pd.DataFrame,
+    cohort: dict,
+    cnn_general: dict,
+) -> pd.DataFrame:
+    """Fine-tune every fold's model on F1 and score it on T3, one row per fold plus their mean.
+
+    Fold models arrive as PartitionedDataset loaders and are loaded one at a time. The best
+    fold's row equals ``general_metrics``: same model, same seed, same F1.
+    """
+    params = resolve(cnn_general, cohort, "cnn_general")
+    f1_features, f1_labels, _ = gene_rows(expression, splits, ("F1",))
+    t3_features, _, t3_rows = gene_rows(expression, splits, ("T3",))
+    best = cv_folds.set_index("fold")["best"]
+    rows = []
+    for key in sorted(first_level_fold_models, key=lambda k: int(k.removeprefix("fold_"))):
+        model, _ = _fine_tuned(first_level_fold_models[key](), f1_features, f1_labels, params)
+        scores = score_predictions(
+            predict_genes(model, t3_features, t3_rows, params["device"]), params
+        )
+        fold = int(key.removeprefix("fold_"))
+        rows.append({"fold": str(fold), "best": bool(best[fold]), **scores})
+    table = pd.DataFrame(rows)
+    mean = table.drop(columns=["fold", "best"]).mean()
+    return pd.concat(
+        [table, pd.DataFrame([{"fold": "mean", "best": False, **mean.to_dict()}])],
+        ignore_index=True,
+    )

@@ -17,7 +17,7 @@ def _template(name: str) -> Pipeline:
             node(
                 named(nodes.train_first_level, name),
                 inputs=["expression", "splits", *params],
-                outputs=["first_level_model", "cv_folds"],
+                outputs=["first_level_model", "cv_folds", "first_level_fold_models"],
                 name="train_first_level",
             ),
             node(
@@ -37,6 +37,12 @@ def _template(name: str) -> Pipeline:
                 inputs=["general_model", "expression", "splits", *params],
                 outputs=["general_predictions", "general_metrics"],
                 name="evaluate_on_t3",
+            ),
+            node(
+                nodes.evaluate_folds_on_t3,
+                inputs=["first_level_fold_models", "cv_folds", "expression", "splits", *params],
+                outputs="t3_fold_metrics",
+                name="evaluate_folds_on_t3",
             ),
         ]
     )

@@ -20,6 +20,12 @@ def create_pipeline(cohorts: list[str], untrained: list[str], **kwargs) -> Pipel
                 name="general_table",
             ),
             node(
+                bind_names(nodes.fold_mean_table, cohorts),
+                each("t3_fold_metrics"),
+                "reporting.general_fold_mean_table",
+                name="general_fold_mean_table",
+            ),
+            node(
                 bind_names(nodes.metrics_table, untrained),
                 each("transfer_metrics", untrained),
                 "reporting.transfer_table",
@@ -77,6 +83,7 @@ def create_pipeline(cohorts: list[str], untrained: list[str], **kwargs) -> Pipel
                 nodes.html_report,
                 inputs=[
                     "reporting.general_table",
+                    "reporting.general_fold_mean_table",
                     "reporting.transfer_table",
                     "reporting.baseline_table",
                     "reporting.transfer_baseline_table",
