@@ -58,8 +58,13 @@ def train_first_level(
     best = int(folds.loc[folds["best"], "fold"].item())
     # PartitionedDataset calls a callable partition to get what it saves, and a torch module is
     # callable, so each model is handed over wrapped in a function that returns it.
-    partitions = {f"fold_{fold}": (lambda model=model: model) for fold, model in models.items()}
+    partitions = {_fold_key(fold): (lambda model=model: model) for fold, model in models.items()}
     return models[best], folds, partitions
+
+
+def _fold_key(fold: int) -> str:
+    """Partition name of a fold's model in ``first_level_fold_models``."""
+    return f"fold_{fold}"
 
 
 def evaluate_first_level(
@@ -139,28 +144,31 @@ def evaluate_on_t3(
 def evaluate_folds_on_t3(
     first_level_fold_models: dict[str, Callable[[], DEGnext]],
     cv_folds: pd.DataFrame,
+    general_model: DEGnext,
     expression: pd.DataFrame,
     splits: pd.DataFrame,
     cohort: dict,
     cnn_general: dict,
 ) -> pd.DataFrame:
-    """Fine-tune every fold's model on F1 and score it on T3, one row per fold plus their mean.
+    """Score every fold's fine-tuned model on T3, one row per fold plus their mean.
 
-    Fold models arrive as PartitionedDataset loaders and are loaded one at a time. The best
-    fold's row equals ``general_metrics``: same model, same seed, same F1.
+    The best fold's fine-tuned model is ``general_model``; the other folds are loaded one at a
+    time from their PartitionedDataset loaders and fine-tuned on F1 the same way.
     """
     params = resolve(cnn_general, cohort, "cnn_general")
     f1_features, f1_labels, _ = gene_rows(expression, splits, ("F1",))
     t3_features, _, t3_rows = gene_rows(expression, splits, ("T3",))
-    best = cv_folds.set_index("fold")["best"]
     rows = []
-    for key in sorted(first_level_fold_models, key=lambda k: int(k.removeprefix("fold_"))):
-        model, _ = _fine_tuned(first_level_fold_models[key](), f1_features, f1_labels, params)
+    for fold, best in zip(cv_folds["fold"], cv_folds["best"], strict=True):
+        if best:
+            model = general_model
+        else:
+            first_level = first_level_fold_models[_fold_key(fold)]()
+            model, _ = _fine_tuned(first_level, f1_features, f1_labels, params)
         scores = score_predictions(
             predict_genes(model, t3_features, t3_rows, params["device"]), params
         )
-        fold = int(key.removeprefix("fold_"))
-        rows.append({"fold": str(fold), "best": bool(best[fold]), **scores})
+        rows.append({"fold": str(fold), "best": bool(best), **scores})
     table = pd.DataFrame(rows)
     mean = table.drop(columns=["fold", "best"]).mean()
     return pd.concat(

@@ -40,7 +40,14 @@ def _template(name: str) -> Pipeline:
             ),
             node(
                 nodes.evaluate_folds_on_t3,
-                inputs=["first_level_fold_models", "cv_folds", "expression", "splits", *params],
+                inputs=[
+                    "first_level_fold_models",
+                    "cv_folds",
+                    "general_model",
+                    "expression",
+                    "splits",
+                    *params,
+                ],
                 outputs="t3_fold_metrics",
                 name="evaluate_folds_on_t3",
             ),

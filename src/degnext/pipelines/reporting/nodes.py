@@ -32,13 +32,14 @@ def fold_mean_table(names: list[str], *fold_tables: pd.DataFrame) -> pd.DataFram
     columns = ["dataset", "n_folds", "n_genes", *METRIC_COLUMNS, "min_accuracy", "max_accuracy"]
     rows = []
     for name, table in zip(names, fold_tables, strict=True):
-        folds = table[table["fold"] != "mean"]
+        is_mean = table["fold"] == "mean"
+        folds, mean = table[~is_mean], table[is_mean].iloc[0]
         rows.append(
             {
                 "dataset": name,
                 "n_folds": len(folds),
-                "n_genes": int(folds["n"].iloc[0]),
-                **folds[METRIC_COLUMNS].mean().to_dict(),
+                "n_genes": int(mean["n"]),
+                **mean[METRIC_COLUMNS].to_dict(),
                 "min_accuracy": folds["accuracy"].min(),
                 "max_accuracy": folds["accuracy"].max(),
             }
@@ -178,7 +179,7 @@ def enrich_predictions(
     ]
 
 
-def html_report(  # noqa: PLR0913
+def html_report(
     general: pd.DataFrame,
     general_fold_mean: pd.DataFrame,
     transfer: pd.DataFrame,
