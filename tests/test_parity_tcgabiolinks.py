@@ -78,9 +78,9 @@ def test_synthetic_filtering(synthetic_kept):
 
 def test_synthetic_dea():
     filtered = _csv(SYN / "filtered_geneLength_q025.csv")
-    # The reference script passed the first 10 columns as the normal group, but
-    # TCGAanalyze_Preprocessing had put the tumor samples first; reproduce that grouping.
-    condition = pd.Series(["normal"] * 10 + ["tumor"] * 18, index=filtered.columns)
+    # Normal = the -11A- samples, whatever their column order (the reference README says why).
+    condition = _condition_from_barcodes(filtered.columns)
+    assert (condition == "normal").sum() == 10
     _assert_dea_parity(exact_test(filtered, condition), _csv(SYN / "dea_exactTest_geneLength.csv"))
 
 
