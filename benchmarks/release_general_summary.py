@@ -15,7 +15,7 @@ import pandas as pd
 from bench_common import markdown
 
 PROJECT = Path(__file__).resolve().parents[1]
-OUTPUTS = PROJECT / "data" / "07_model_output"
+OUTPUTS = PROJECT / "data" / "release" / "07_model_output"  # data_root of conf/release
 TABLE2 = PROJECT.parent / "shared" / "data" / "paper_tables" / "table2_general_learning_T3.csv"
 
 

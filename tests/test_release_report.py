@@ -43,11 +43,11 @@ def release_run(shared, tmp_path_factory):
 
 def test_published_model_replaces_training_and_scores_every_untrained_cohort(release_run):
     root, release = release_run
-    models = root / "data/06_models/transfer"
+    models = root / "data/release/06_models/transfer"
     assert not (models / "first_level_model.pt").exists()
     model = CheckpointDataset(filepath=str(models / "model.pt"), version=Version(None, None)).load()
     assert model.provenance["source"] == "published state_dict" and model.is_binary
-    table = pd.read_csv(root / "data/08_reporting/table_transfer_learning_Q.csv")
+    table = pd.read_csv(root / "data/release/08_reporting/table_transfer_learning_Q.csv")
     assert tuple(table["dataset"]) == UNTRAINED
     stem = release / "datasets/TCGA-BLCA_biologically_validated"
     X = pd.read_csv(f"{stem}_data.csv", header=None).to_numpy(dtype=np.float32)
@@ -63,7 +63,7 @@ def test_published_model_replaces_training_and_scores_every_untrained_cohort(rel
 
 def test_release_tables_equal_the_metrics_they_come_from(release_run):
     root, _ = release_run
-    out = root / "data"
+    out = root / "data/release"
     transfer = pd.read_csv(out / "08_reporting/table_transfer_learning_Q.csv").set_index("dataset")
     baselines = pd.read_csv(out / "08_reporting/table_baselines_Q.csv")
     for name in UNTRAINED:
@@ -81,9 +81,9 @@ def test_release_tables_equal_the_metrics_they_come_from(release_run):
 
 def test_release_report_says_what_was_run(release_run):
     root, _ = release_run
-    html = (root / "data/08_reporting/report.html").read_text()
+    html = (root / "data/release/08_reporting/report.html").read_text()
     assert "Not run: experiments.general_learning is false" in html
     assert "published transfer model, applied without retraining" in html
     assert "DEGnext and baselines on Q" in html
     assert html.count("data:image/png;base64,") >= 1
-    assert (root / "data/08_reporting/roc_transfer_learning.png").stat().st_size > 1000
+    assert (root / "data/release/08_reporting/roc_transfer_learning.png").stat().st_size > 1000

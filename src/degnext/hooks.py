@@ -16,5 +16,8 @@ class CohortRegistryHooks:
 
     @hook_impl
     def after_context_created(self, context: KedroContext) -> None:
-        cohorts.set_run_parameters(context.params)
+        # The loader's parameters (runtime --params merged in), not context.params: validating
+        # those builds the pipelines first, whose fallback config loader would replace this
+        # loader's process-wide ``globals`` resolver (and so the environment's data_root).
+        cohorts.set_run_parameters(context.config_loader["parameters"])
         pipelines.configure("degnext.pipeline_registry")
