@@ -312,3 +312,39 @@ def test_cuda_copies_are_pinned_and_non_blocking_cpu_copies_plain():
     calls.clear()
     training._to_device(RecordingTensor(), torch.device("cpu"))
     assert calls == [("cpu", False)]
+
+
+def test_balanced_sampling_draws_each_class_equally_and_is_off_by_default():
+    assert StageParams().sampling == StageParams.fine_tune().sampling == "uniform"
+    y = torch.tensor([0] * 90 + [1] * 10, dtype=torch.float32)
+    uniform = training._epoch_order(y, "uniform", torch.Generator().manual_seed(3))
+    assert sorted(uniform.tolist()) == list(range(100))  # every row once
+    draws = torch.cat(
+        [training._epoch_order(y, "balanced", torch.Generator().manual_seed(s)) for s in range(20)]
+    )
+    share_up = (y[draws] == 1).float().mean().item()
+    assert abs(share_up - 0.5) < 0.05  # 10 % of rows, half of the draws
+    again = training._epoch_order(y, "balanced", torch.Generator().manual_seed(0))
+    assert torch.equal(again, draws[:100])  # seeded
+    with pytest.raises(DEGnextInputError, match="sampling"):
+        StageParams(sampling="oversample")
+
+
+def test_balanced_fine_tune_lifts_the_minority_class_off_zero():
+    rng = np.random.default_rng(0)
+    y = (np.arange(120) < 12).astype(int)  # 10 % UR
+    X = rng.normal(size=(120, N_SAMPLES)).astype(np.float32)
+    X[y == 1, N_SAMPLES // 2 :] += 1.5
+    recalls = {}
+    for sampling in ("uniform", "balanced"):
+        model = DEGnext(N_SAMPLES, 1, seed=0)
+        fit(
+            model,
+            X,
+            y,
+            StageParams(epochs=3, batch_size=32, lr=1e-3, sampling=sampling),
+            seed=0,
+            device="cpu",
+        )
+        recalls[sampling] = (predict(model, X, device="cpu")[y == 1] >= 0.5).mean()
+    assert recalls["balanced"] > recalls["uniform"]

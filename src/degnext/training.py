@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 LossName = Literal["cross_entropy", "bce"]
 AMP_DTYPES = {"bfloat16": torch.bfloat16, "bf16": torch.bfloat16}
 MEMORY_FORMATS = {"channels_last": torch.channels_last, "contiguous": torch.contiguous_format}
+SAMPLINGS = ("uniform", "balanced")
 
 
 @dataclass
@@ -45,9 +46,16 @@ class StageParams:
     betas: tuple[float, float] = (0.9, 0.999)
     eps: float = 1e-8
     weight_decay: float = 0.0
+    # "uniform": each epoch visits every row once (the authors' loop); "balanced": each epoch
+    # draws as many rows, with replacement, each class equally likely (an option, off by default).
+    sampling: Literal["uniform", "balanced"] = "uniform"
 
     def __post_init__(self) -> None:
         self.betas = (float(self.betas[0]), float(self.betas[1]))
+        if self.sampling not in SAMPLINGS:
+            raise DEGnextInputError(
+                f"StageParams.sampling must be one of {SAMPLINGS}, got {self.sampling!r}"
+            )
         for name in ("epochs", "batch_size"):
             if int(getattr(self, name)) < 1:
                 raise DEGnextInputError(
@@ -228,7 +236,7 @@ def fit_sequential(
     for epoch in range(1, int(params.epochs) + 1):
         for cohort, (xt, yt) in enumerate(tensors):
             n = xt.shape[0]
-            perm = torch.randperm(n, generator=gen).to(dev)
+            perm = _epoch_order(yt, params.sampling, gen).to(dev)
             total = torch.zeros((), device=dev)
             for i in range(0, n, bs):
                 idx = perm[i : i + bs]
@@ -269,6 +277,16 @@ def fit_sequential(
         }
     )
     return pd.DataFrame(records)
+
+
+def _epoch_order(y: torch.Tensor, sampling: str, gen: torch.Generator) -> torch.Tensor:
+    """One epoch's row order: a permutation, or n class-balanced draws with replacement."""
+    n = y.shape[0]
+    if sampling == "uniform":
+        return torch.randperm(n, generator=gen)
+    labels = y.cpu().long()
+    weights = 1.0 / torch.bincount(labels)[labels].double()
+    return torch.multinomial(weights, n, replacement=True, generator=gen)
 
 
 def _training_tensors(
