@@ -9,15 +9,13 @@ from __future__ import annotations
 import pandas as pd
 
 from degnext import annotations, dea, normalization, preprocessing
-from degnext.cohorts import resolve
 from degnext.errors import DEGnextInputError
 
 
 def drop_outlier_samples(
-    raw_counts: pd.DataFrame, samples: pd.DataFrame, cohort: dict, labeling: dict, name: str
+    raw_counts: pd.DataFrame, samples: pd.DataFrame, params: dict, name: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate the counts against the sample sheet, then drop low-correlation samples."""
-    params = resolve(labeling, cohort, "labeling")
     preprocessing.validate_counts(raw_counts, f"{name}.raw_counts")
     sheet = samples.set_index("barcode")
     missing = raw_counts.columns.difference(sheet.index)
@@ -45,17 +43,15 @@ def map_gene_symbols(
     )
 
 
-def normalize_counts(mapped_counts: pd.DataFrame, cohort: dict, labeling: dict) -> pd.DataFrame:
+def normalize_counts(mapped_counts: pd.DataFrame, params: dict) -> pd.DataFrame:
     """EDASeq-style within-lane (length or GC) and upper-quartile between-lane normalization."""
-    params = resolve(labeling, cohort, "labeling")
     return normalization.normalize(
         mapped_counts, annotations.load_gene_info(), method=params["normalization"]
     )
 
 
-def filter_genes(normalized_counts: pd.DataFrame, cohort: dict, labeling: dict) -> pd.DataFrame:
+def filter_genes(normalized_counts: pd.DataFrame, params: dict) -> pd.DataFrame:
     """Keep genes whose mean is above the ``qnt_cut`` quantile of gene means."""
-    params = resolve(labeling, cohort, "labeling")
     return normalization.quantile_filter(normalized_counts, qnt_cut=params["qnt_cut"])
 
 
@@ -64,12 +60,10 @@ def differential_expression(
     samples: pd.DataFrame,
     gene_symbols: pd.DataFrame,
     disease_genes: pd.DataFrame,
-    cohort: dict,
-    labeling: dict,
+    params: dict,
     name: str,
 ) -> pd.DataFrame:
     """DEA table with labels and the disease-knowledge flag (``bio_validated``) of each gene."""
-    params = resolve(labeling, cohort, "labeling")
     condition = samples.set_index("barcode")["condition"].reindex(filtered_counts.columns)
     method = params["dea_method"]
     if method == "exact_test":

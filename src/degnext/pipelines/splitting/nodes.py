@@ -10,17 +10,15 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from degnext.cohorts import resolve
 from degnext.errors import DEGnextInputError
 
 SPLIT_COLUMNS = ["gene_id", "symbol", "label", "set", "fold"]
 
 
 def split_genes(
-    dea_results: pd.DataFrame, cohort: dict, splitting: dict, name: str
+    dea_results: pd.DataFrame, params: dict, name: str
 ) -> pd.DataFrame:
     """Assign every labeled gene to T1, T2, F1 or T3, and every T1 gene to one of ``n_folds`` folds."""
-    params = resolve(splitting, cohort, "splitting")
     seed, test_fraction, n_folds = params["seed"], params["test_fraction"], params["n_folds"]
     genes = dea_results[["gene_id", "symbol", "label", "bio_validated"]]
     in_q = genes["bio_validated"].to_numpy(bool)
