@@ -72,10 +72,7 @@ def make_project(root: Path) -> Path:
         "robustness": {"noise_levels": [1, 100, 1500], "seeds": [1, 2]},
     }
     for section in ("cnn_general", "cnn_transfer"):
-        defaults = yaml.safe_load((PROJECT / f"conf/base/parameters_{section}.yml").read_text())[
-            section
-        ]
-        tiny[section] = {**defaults, **TINY_TRAINING}
+        tiny[section] = TINY_TRAINING  # merged softly into conf/base's section (settings.py)
     (local / "parameters.yml").write_text(yaml.safe_dump(tiny))
     return root
 

@@ -37,12 +37,10 @@ def run_parameters(project_path: Path | None = None) -> dict[str, Any]:
     """The run's parameters: from the Kedro context when there is one, else read from conf/."""
     if _run_parameters is not None:
         return _run_parameters
-    from kedro.config import OmegaConfigLoader
+    from degnext.settings import CONFIG_LOADER_ARGS, CONFIG_LOADER_CLASS
 
     conf = (project_path or Path.cwd()) / "conf"
-    loader = OmegaConfigLoader(
-        str(conf), base_env="base", default_run_env="local", env=os.environ.get("KEDRO_ENV")
-    )
+    loader = CONFIG_LOADER_CLASS(str(conf), env=os.environ.get("KEDRO_ENV"), **CONFIG_LOADER_ARGS)
     return loader["parameters"]
 
 
