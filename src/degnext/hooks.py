@@ -13,6 +13,7 @@ from kedro.framework.project import pipelines
 from kedro.io import CatalogProtocol
 
 from degnext import cohorts
+from degnext.parameter_schema import validate_parameters
 
 
 class CohortRegistryHooks:
@@ -27,7 +28,9 @@ class CohortRegistryHooks:
         # The loader's parameters (runtime --params merged in), not context.params: validating
         # those builds the pipelines first, whose fallback config loader would replace this
         # loader's process-wide ``globals`` resolver (and so the environment's data_root).
-        cohorts.set_run_parameters(context.config_loader["parameters"])
+        parameters = context.config_loader["parameters"]
+        validate_parameters(parameters)  # every section against its schema, before any node runs
+        cohorts.set_run_parameters(parameters)
         pipelines.configure("degnext.pipeline_registry")
 
     @hook_impl

@@ -8,7 +8,7 @@ import pandas as pd
 
 from degnext import annotations
 from degnext.errors import DEGnextInputError
-from degnext.pipelines.splitting.nodes import SPLIT_COLUMNS, assign_folds
+from degnext.pipelines.splitting.nodes import SPLIT_COLUMNS, assign_folds, require_fold_members
 from degnext.synthetic import Calibration, CohortSpec, generate_cohort
 
 
@@ -129,6 +129,7 @@ def ingest_release(
     t1 = (splits["set"] == "T1").to_numpy()
     splits["fold"] = -1
     if t1.any():
+        require_fold_members(splits.loc[t1, "label"].to_numpy(), splitting["n_folds"], name)
         splits.loc[t1, "fold"] = assign_folds(
             splits.loc[t1, "label"].to_numpy(), splitting["n_folds"], splitting["seed"]
         )

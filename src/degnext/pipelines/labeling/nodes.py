@@ -25,7 +25,19 @@ def drop_outlier_samples(
         )
     kept, report = preprocessing.sample_outliers(raw_counts, cor_cut=params["cor_cut"])
     report = report.merge(sheet[["condition"]], left_on="barcode", right_index=True, how="left")
+    _require_two_per_group(sheet.loc[kept.columns, "condition"], params["cor_cut"], name)
     return kept, report
+
+
+def _require_two_per_group(condition: pd.Series, cor_cut: float, name: str) -> None:
+    """The exact test needs >= 2 normal and >= 2 tumor samples after outliers are dropped."""
+    kept = condition.value_counts()
+    if min(kept.get("normal", 0), kept.get("tumor", 0)) < 2:
+        raise DEGnextInputError(
+            f"parameter 'labeling.cor_cut' is {cor_cut}: it keeps {kept.get('normal', 0)} normal "
+            f"and {kept.get('tumor', 0)} tumor samples of cohort {name!r}; each group needs at "
+            "least 2 (lower cor_cut, e.g. with --params cohorts.<C>.labeling.cor_cut=...)"
+        )
 
 
 def map_gene_symbols(

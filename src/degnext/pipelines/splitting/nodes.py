@@ -31,6 +31,7 @@ def split_genes(
         )
     t1, t2 = _stratified_split(p_rows, test_fraction, seed)
     f1, t3 = _stratified_split(q_rows, test_fraction, seed)
+    require_fold_members(t1["label"].to_numpy(), n_folds, name)
     fold = assign_folds(t1["label"].to_numpy(), n_folds, seed)
     parts = [
         t1.assign(set="T1", fold=fold),
@@ -39,6 +40,17 @@ def split_genes(
         t3.assign(set="T3", fold=-1),
     ]
     return pd.concat(parts)[SPLIT_COLUMNS].reset_index(drop=True)
+
+
+def require_fold_members(labels: np.ndarray, n_folds: int, name: str) -> None:
+    """Fail before cross-validation when a class of T1 has fewer genes than folds."""
+    counts = pd.Series(labels).value_counts()
+    if len(counts) and counts.min() < n_folds:
+        raise DEGnextInputError(
+            f"parameter 'splitting.n_folds' is {n_folds} but the smallest class of cohort "
+            f"{name!r}'s T1 has {counts.min()} genes (labels: {counts.sort_index().to_dict()}); "
+            "use at most that many folds"
+        )
 
 
 def assign_folds(labels: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
