@@ -5,8 +5,9 @@
 Files are matched by path, with the version folder of versioned datasets
 (``model.pt/<timestamp>/model.pt``) left out. A file is equal when its bytes are; a checkpoint
 when its weights and metadata are, leaving out the fields that record when and where it was
-written; a report when it is, leaving out its package-version rows. Exit status 1 lists every
-difference and every file that only one run has.
+written; an HTML report when its text and its table rows are, in any order (the order of the
+report's parameter rows follows PYTHONHASHSEED today, so two runs of one commit differ there).
+Exit status 1 lists every difference and every file that only one run has.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+_ROW = re.compile(r"<tr>.*?</tr>", re.S)
 _VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}\.\d{2}\.\d{2}\.\d{3}Z$")
 # Checkpoint fields that say when, where and by which versions a file was written, not what.
 _WRITE_CONTEXT = {"saved_at", "created_at", "host", "hostname", "versions", "library_versions"}
@@ -55,11 +57,20 @@ def _tensors_equal(a, b) -> bool:
     return a == b
 
 
+def _same_report(a: Path, b: Path) -> bool:
+    first, second = a.read_text(), b.read_text()
+    return _ROW.sub("", first) == _ROW.sub("", second) and sorted(_ROW.findall(first)) == sorted(
+        _ROW.findall(second)
+    )
+
+
 def same(a: Path, b: Path) -> bool:
     if a.read_bytes() == b.read_bytes():
         return True
     if a.suffix == ".pt":
         return _same_checkpoint(a, b)
+    if a.suffix == ".html":
+        return _same_report(a, b)
     return False
 
 
@@ -68,7 +79,8 @@ def compare(first: Path, second: Path) -> list[str]:
     a, b = outputs(first), outputs(second)
     problems = [f"only in {first}: {name}" for name in sorted(a.keys() - b.keys())]
     problems += [f"only in {second}: {name}" for name in sorted(b.keys() - a.keys())]
-    problems += [f"differs: {name}" for name in sorted(a.keys() & b.keys()) if not same(a[name], b[name])]
+    common = sorted(a.keys() & b.keys())
+    problems += [f"differs: {name}" for name in common if not same(a[name], b[name])]
     return problems
 
 
