@@ -62,7 +62,7 @@ def recorded_fits(monkeypatch) -> list:
 def test_general_baselines_fit_the_cnn_rows_t1_ur_dr_then_f1(monkeypatch, train_cohorts):
     expression, splits, _ = train_cohorts[0]
     calls = recorded_fits(monkeypatch)
-    nodes.train_baselines(expression, splits, {}, PARAMS)
+    nodes.train_baselines(expression, splits, PARAMS)
     t1, t1_labels, _ = gene_rows(expression, splits, ("T1",))
     f1, f1_labels, _ = gene_rows(expression, splits, ("F1",))
     expected_X = np.vstack([t1[t1_labels != 2], f1])

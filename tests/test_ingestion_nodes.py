@@ -57,10 +57,10 @@ def test_negative_or_missing_counts_stop_before_any_training():
     )
     samples = pd.DataFrame({"barcode": counts.columns, "condition": ["normal", "tumor"]})
     with pytest.raises(DEGnextInputError, match="X.raw_counts"):
-        drop_outlier_samples(counts, samples, {}, {"cor_cut": 0.6}, name="X")
+        drop_outlier_samples(counts, samples, {"cor_cut": 0.6}, name="X")
     with pytest.raises(DEGnextInputError, match="X.raw_counts"):
         drop_outlier_samples(
-            counts.astype(float).where(counts >= 0), samples, {}, {"cor_cut": 0.6}, name="X"
+            counts.astype(float).where(counts >= 0), samples, {"cor_cut": 0.6}, name="X"
         )
 
 
@@ -87,7 +87,7 @@ def test_counts_columns_missing_from_the_sample_sheet_are_named():
     )
     samples = pd.DataFrame({"barcode": ["TCGA-AA-0001-11A"], "condition": ["normal"]})
     with pytest.raises(DEGnextInputError, match="TCGA-AA-0009-01A"):
-        drop_outlier_samples(counts, samples, {}, {"cor_cut": 0.6}, name="X")
+        drop_outlier_samples(counts, samples, {"cor_cut": 0.6}, name="X")
 
 
 def test_first_level_evaluation_without_t2_says_why(shared):
@@ -99,6 +99,6 @@ def test_first_level_evaluation_without_t2_says_why(shared):
         {"release": {"n_normal": 11}}, ingestion, {"n_folds": 5, "seed": 1}, name="ESCA"
     )
     metrics = evaluate_first_level(
-        DEGnext(expression.shape[1], seed=0), expression, splits, {}, {"device": "cpu"}
+        DEGnext(expression.shape[1], seed=0), expression, splits, {"device": "cpu"}
     )
     assert metrics["n"] == 0 and "T2" in metrics["note"]

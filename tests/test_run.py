@@ -72,10 +72,7 @@ def make_project(root: Path) -> Path:
         "robustness": {"noise_levels": [1, 100, 1500], "seeds": [1, 2]},
     }
     for section in ("cnn_general", "cnn_transfer"):
-        defaults = yaml.safe_load((PROJECT / f"conf/base/parameters_{section}.yml").read_text())[
-            section
-        ]
-        tiny[section] = {**defaults, **TINY_TRAINING}
+        tiny[section] = TINY_TRAINING  # merged softly into conf/base's section (settings.py)
     (local / "parameters.yml").write_text(yaml.safe_dump(tiny))
     return root
 
@@ -83,8 +80,15 @@ def make_project(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory) -> Path:
     root = make_project(tmp_path_factory.mktemp("project"))
-    kedro(root, "run")
+    result = kedro(root, "run")
+    (root / "kedro_run.log").write_text(result.stdout + result.stderr)
     return root
+
+
+def test_a_normal_run_prints_no_warning(finished_run):
+    log = (finished_run / "kedro_run.log").read_text()
+    warnings = [line for line in log.splitlines() if "WARNING" in line or "Warning:" in line]
+    assert not warnings, "\n".join(warnings)
 
 
 def test_default_run_writes_every_metric_and_the_report(finished_run):

@@ -37,12 +37,10 @@ def run_parameters(project_path: Path | None = None) -> dict[str, Any]:
     """The run's parameters: from the Kedro context when there is one, else read from conf/."""
     if _run_parameters is not None:
         return _run_parameters
-    from kedro.config import OmegaConfigLoader
+    from degnext.settings import CONFIG_LOADER_ARGS, CONFIG_LOADER_CLASS
 
     conf = (project_path or Path.cwd()) / "conf"
-    loader = OmegaConfigLoader(
-        str(conf), base_env="base", default_run_env="local", env=os.environ.get("KEDRO_ENV")
-    )
+    loader = CONFIG_LOADER_CLASS(str(conf), env=os.environ.get("KEDRO_ENV"), **CONFIG_LOADER_ARGS)
     return loader["parameters"]
 
 
@@ -101,9 +99,61 @@ def names(cohorts: dict[str, dict], role: str | None = None) -> list[str]:
     return [name for name, settings in cohorts.items() if role is None or settings["role"] == role]
 
 
-def resolve(defaults: dict, cohort: dict, section: str) -> dict:
-    """The parameters of one pipeline section for one cohort: defaults overridden by the cohort."""
-    return _deep_merge(defaults, (cohort or {}).get(section) or {})
+# The sections a cohort may override (``cohorts.<C>.<section>``): those of the per-cohort pipelines.
+COHORT_SECTIONS = ("ingestion", "labeling", "splitting", "cnn_general", "baselines", "robustness")
+
+
+def cohort_groups(parameters: dict[str, Any]) -> dict[str, list[str]]:
+    """Which cohorts each part of the run takes, in configuration order.
+
+    ``raw`` are labeled and split here, ``released`` come split (``source: release``),
+    ``general`` get general learning (unless ``general: false`` or
+    ``experiments.general_learning: false``), ``train``/``untrained`` by role, and ``reported``
+    have predicted genes in the report (general, then the untrained ones not already listed).
+    """
+    run_cohorts = configured_cohorts(parameters)
+    experiments = configured_experiments(parameters)
+    every = names(run_cohorts)
+    released = [name for name in every if run_cohorts[name].get("source") == "release"]
+    general = [
+        name
+        for name in every
+        if experiments["general_learning"] and run_cohorts[name].get("general", True)
+    ]
+    untrained = names(run_cohorts, "untrained")
+    return {
+        "every": every,
+        "raw": [name for name in every if name not in released],
+        "released": released,
+        "general": general,
+        "train": names(run_cohorts, "train"),
+        "untrained": untrained,
+        "reported": list(dict.fromkeys(general + untrained)),
+    }
+
+
+def node_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
+    """The parameters that nodes read besides the configured ones, built once per run.
+
+    For each cohort ``C``: ``C.<section>`` is the section's defaults merged with
+    ``cohorts.C.<section>`` (so a node in namespace ``C`` reads plain ``params:<section>``),
+    ``C.cohort`` its entry under ``cohorts`` and ``C.cohort_name`` its name; ``cohort_groups.<g>``
+    are the lists of ``cohort_groups``, for the reporting nodes that take one input per cohort.
+    Keys are given without the ``params:`` prefix.
+    """
+    run_cohorts = configured_cohorts(parameters)
+    built: dict[str, Any] = {}
+    for name, settings in run_cohorts.items():
+        built[f"{name}.cohort"] = settings
+        built[f"{name}.cohort_name"] = name
+        for section in COHORT_SECTIONS:
+            if section in parameters:
+                built[f"{name}.{section}"] = _deep_merge(
+                    parameters[section], (settings or {}).get(section) or {}
+                )
+    for group, members in cohort_groups(parameters).items():
+        built[f"cohort_groups.{group}"] = members
+    return built
 
 
 def _deep_merge(base: dict, override: dict) -> dict:

@@ -1,10 +1,19 @@
-"""Hooks that let the pipeline registry see the run's parameters (environment and --params included)."""
+"""Hooks that hand the run's parameters (environment and --params included) to the registry and nodes.
+
+This is the one place where the run's parameters shape the pipelines and their parameter inputs:
+the registry builds one namespace per cohort from them, and the per-cohort parameters that nodes
+read (``params:<section>`` inside a cohort's namespace) are merged here once, before the run.
+"""
+
+from typing import Any
 
 from kedro.framework.context import KedroContext
 from kedro.framework.hooks import hook_impl
 from kedro.framework.project import pipelines
+from kedro.io import CatalogProtocol
 
 from degnext import cohorts
+from degnext.parameter_schema import validate_parameters
 
 
 class CohortRegistryHooks:
@@ -19,5 +28,13 @@ class CohortRegistryHooks:
         # The loader's parameters (runtime --params merged in), not context.params: validating
         # those builds the pipelines first, whose fallback config loader would replace this
         # loader's process-wide ``globals`` resolver (and so the environment's data_root).
-        cohorts.set_run_parameters(context.config_loader["parameters"])
+        parameters = context.config_loader["parameters"]
+        validate_parameters(parameters)  # every section against its schema, before any node runs
+        cohorts.set_run_parameters(parameters)
         pipelines.configure("degnext.pipeline_registry")
+
+    @hook_impl
+    def after_catalog_created(self, catalog: CatalogProtocol, parameters: dict[str, Any]) -> None:
+        """Add each cohort's merged sections, name and groups (``cohorts.node_parameters``)."""
+        for key, value in cohorts.node_parameters(parameters["parameters"]).items():
+            catalog[f"params:{key}"] = value

@@ -28,29 +28,19 @@ def register_pipelines() -> dict[str, Pipeline]:
     ``experiments.transfer_model: published`` takes the authors' weights instead of training.
     """
     parameters = cohorts.run_parameters()
-    run_cohorts = cohorts.configured_cohorts(parameters)
-    experiments = cohorts.configured_experiments(parameters)
-    every = cohorts.names(run_cohorts)
-    released = [name for name in every if run_cohorts[name].get("source") == "release"]
-    raw = [name for name in every if name not in released]
-    general = [
-        name
-        for name in every
-        if experiments["general_learning"] and run_cohorts[name].get("general", True)
-    ]
-    train, untrained = cohorts.names(run_cohorts, "train"), cohorts.names(run_cohorts, "untrained")
+    groups = cohorts.cohort_groups(parameters)
+    transfer_model = cohorts.configured_experiments(parameters)["transfer_model"]
+    general, untrained = groups["general"], groups["untrained"]
     registry = {
-        "ingestion": ingestion.create_pipeline(raw, released),
-        "labeling": labeling.create_pipeline(raw),
-        "splitting": splitting.create_pipeline(raw),
+        "ingestion": ingestion.create_pipeline(groups["raw"], groups["released"]),
+        "labeling": labeling.create_pipeline(groups["raw"]),
+        "splitting": splitting.create_pipeline(groups["raw"]),
         "cnn_general": cnn_general.create_pipeline(general),
-        "cnn_transfer": cnn_transfer.create_pipeline(
-            train, untrained, experiments["transfer_model"]
-        ),
-        "baselines": baselines.create_pipeline(general, train, untrained),
+        "cnn_transfer": cnn_transfer.create_pipeline(groups["train"], untrained, transfer_model),
+        "baselines": baselines.create_pipeline(general, groups["train"], untrained),
         "robustness": robustness.create_pipeline(general),
         "reporting": reporting.create_pipeline(general, untrained),
     }
     registry["__default__"] = sum(registry.values(), Pipeline([]))
-    registry["predict"] = predict.create_pipeline(every)
+    registry["predict"] = predict.create_pipeline(groups["every"])
     return registry

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from degnext import baselines, metrics
-from degnext.cohorts import resolve
 from degnext.gene_rows import gene_rows
 
 RULE = "logfc_sign"
@@ -38,10 +37,9 @@ def normal_count(expression: pd.DataFrame, samples: pd.DataFrame) -> int:
 
 
 def train_baselines(
-    expression: pd.DataFrame, splits: pd.DataFrame, cohort: dict, baselines_params: dict
+    expression: pd.DataFrame, splits: pd.DataFrame, params: dict
 ) -> dict:
     """Every configured classifier, fitted on the general-learning training rows."""
-    params = resolve(baselines_params, cohort, "baselines")
     features, labels, _ = training_rows(expression, splits)
     return _fit_every_model(params, features, labels)
 

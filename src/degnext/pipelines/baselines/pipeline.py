@@ -9,7 +9,7 @@ from degnext.pipelines.baselines import nodes
 def create_pipeline(
     cohorts: list[str], train: list[str] = (), untrained: list[str] = (), **kwargs
 ) -> Pipeline:
-    general = [per_cohort(_general_template(), name, ("baselines",)) for name in cohorts]
+    general = [per_cohort(_general_template(), name) for name in cohorts]
     return Pipeline(general) + _transfer(list(train), list(untrained))
 
 
@@ -18,7 +18,7 @@ def _general_template() -> Pipeline:
         [
             node(
                 nodes.train_baselines,
-                inputs=["expression", "splits", "params:cohort", "params:baselines"],
+                inputs=["expression", "splits", "params:baselines"],
                 outputs="baseline_models",
                 name="train_baselines",
             ),

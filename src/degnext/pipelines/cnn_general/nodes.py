@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from degnext import metrics, training
-from degnext.cohorts import resolve
 from degnext.gene_rows import gene_rows
 from degnext.model import DEGnext
 
@@ -41,10 +40,9 @@ def train_stage(
 
 
 def train_first_level(
-    expression: pd.DataFrame, splits: pd.DataFrame, cohort: dict, cnn_general: dict, name: str
+    expression: pd.DataFrame, splits: pd.DataFrame, params: dict, name: str
 ) -> tuple[DEGnext, pd.DataFrame, dict[str, DEGnext]]:
     """k-fold CV of the 3-class network on T1: the best fold's model, a per-fold table, all folds."""
-    params = resolve(cnn_general, cohort, "cnn_general")
     features, labels, rows = gene_rows(expression, splits, ("T1",), name)
     models, folds = training.cross_validate(
         features,
@@ -71,11 +69,9 @@ def evaluate_first_level(
     first_level_model: DEGnext,
     expression: pd.DataFrame,
     splits: pd.DataFrame,
-    cohort: dict,
-    cnn_general: dict,
+    params: dict,
 ) -> dict:
     """3-class metrics of the best-fold model on the held-out non-bio genes (T2)."""
-    params = resolve(cnn_general, cohort, "cnn_general")
     features, labels, _ = gene_rows(expression, splits, ("T2",))
     if not len(labels):
         return {"n": 0, "note": "no held-out T2: T2 stood in for an unreleased T1"}
@@ -87,11 +83,9 @@ def fine_tune(
     first_level_model: DEGnext,
     expression: pd.DataFrame,
     splits: pd.DataFrame,
-    cohort: dict,
-    cnn_general: dict,
+    params: dict,
 ) -> tuple[DEGnext, pd.DataFrame]:
     """Swap in the binary head and train on F1 (UR vs DR genes backed by disease knowledge)."""
-    params = resolve(cnn_general, cohort, "cnn_general")
     features, labels, _ = gene_rows(expression, splits, ("F1",))
     return _fine_tuned(first_level_model, features, labels, params)
 
@@ -131,11 +125,9 @@ def evaluate_on_t3(
     general_model: DEGnext,
     expression: pd.DataFrame,
     splits: pd.DataFrame,
-    cohort: dict,
-    cnn_general: dict,
+    params: dict,
 ) -> tuple[pd.DataFrame, dict]:
     """Predictions and metrics of the fine-tuned model on the bio-test genes (T3)."""
-    params = resolve(cnn_general, cohort, "cnn_general")
     features, _, rows = gene_rows(expression, splits, ("T3",))
     predictions = predict_genes(general_model, features, rows, params["device"])
     return predictions, score_predictions(predictions, params)
@@ -147,15 +139,13 @@ def evaluate_folds_on_t3(
     general_model: DEGnext,
     expression: pd.DataFrame,
     splits: pd.DataFrame,
-    cohort: dict,
-    cnn_general: dict,
+    params: dict,
 ) -> pd.DataFrame:
     """Score every fold's fine-tuned model on T3, one row per fold plus their mean.
 
     The best fold's fine-tuned model is ``general_model``; the other folds are loaded one at a
     time from their PartitionedDataset loaders and fine-tuned on F1 the same way.
     """
-    params = resolve(cnn_general, cohort, "cnn_general")
     f1_features, f1_labels, _ = gene_rows(expression, splits, ("F1",))
     t3_features, _, t3_rows = gene_rows(expression, splits, ("T3",))
     rows = []

@@ -2,21 +2,21 @@
 
 from kedro.pipeline import Pipeline, node
 
-from degnext.pipelines import named, per_cohort
+from degnext.pipelines import per_cohort
 from degnext.pipelines.cnn_general import nodes
 
 
 def create_pipeline(cohorts: list[str], **kwargs) -> Pipeline:
-    return Pipeline([per_cohort(_template(name), name, ("cnn_general",)) for name in cohorts])
+    return Pipeline([per_cohort(_template(), name) for name in cohorts])
 
 
-def _template(name: str) -> Pipeline:
-    params = ["params:cohort", "params:cnn_general"]
+def _template() -> Pipeline:
+    params = ["params:cnn_general"]
     return Pipeline(
         [
             node(
-                named(nodes.train_first_level, name),
-                inputs=["expression", "splits", *params],
+                nodes.train_first_level,
+                inputs=["expression", "splits", *params, "params:cohort_name"],
                 outputs=["first_level_model", "cv_folds", "first_level_fold_models"],
                 name="train_first_level",
             ),

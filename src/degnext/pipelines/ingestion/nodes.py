@@ -7,9 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from degnext import annotations
-from degnext.cohorts import resolve
 from degnext.errors import DEGnextInputError
-from degnext.pipelines.splitting.nodes import SPLIT_COLUMNS, assign_folds
+from degnext.pipelines.splitting.nodes import SPLIT_COLUMNS, assign_folds, require_fold_members
 from degnext.synthetic import Calibration, CohortSpec, generate_cohort
 
 
@@ -127,12 +126,12 @@ def ingest_release(
     splits = release.splits.rename_axis("gene_id").reset_index()
     if release.t1_source == "T2":
         splits.loc[splits["set"] == "T2", "set"] = "T1"
-    params = resolve(splitting, cohort, "splitting")
     t1 = (splits["set"] == "T1").to_numpy()
     splits["fold"] = -1
     if t1.any():
+        require_fold_members(splits.loc[t1, "label"].to_numpy(), splitting["n_folds"], name)
         splits.loc[t1, "fold"] = assign_folds(
-            splits.loc[t1, "label"].to_numpy(), params["n_folds"], params["seed"]
+            splits.loc[t1, "label"].to_numpy(), splitting["n_folds"], splitting["seed"]
         )
     n_normal = settings["n_normal"]
     columns = release.expression.columns

@@ -2,24 +2,24 @@
 
 from kedro.pipeline import Pipeline, node
 
-from degnext.pipelines import named, per_cohort
+from degnext.pipelines import per_cohort
 from degnext.pipelines.ingestion.nodes import ingest_cohort, ingest_release
 
 
 def create_pipeline(cohorts: list[str], released: list[str] = (), **kwargs) -> Pipeline:
-    raw = [per_cohort(_raw_template(name), name, ("ingestion",)) for name in cohorts]
+    raw = [per_cohort(_raw_template(), name) for name in cohorts]
     splits = [
-        per_cohort(_release_template(name), name, ("ingestion", "splitting")) for name in released
+        per_cohort(_release_template(), name) for name in released
     ]
     return Pipeline(raw + splits)
 
 
-def _raw_template(name: str) -> Pipeline:
+def _raw_template() -> Pipeline:
     return Pipeline(
         [
             node(
-                named(ingest_cohort, name),
-                inputs=["params:cohort", "params:ingestion"],
+                ingest_cohort,
+                inputs=["params:cohort", "params:ingestion", "params:cohort_name"],
                 outputs=["raw_counts", "samples", "genes", "disease_genes"],
                 name="ingest_cohort",
             )
@@ -27,12 +27,17 @@ def _raw_template(name: str) -> Pipeline:
     )
 
 
-def _release_template(name: str) -> Pipeline:
+def _release_template() -> Pipeline:
     return Pipeline(
         [
             node(
-                named(ingest_release, name),
-                inputs=["params:cohort", "params:ingestion", "params:splitting"],
+                ingest_release,
+                inputs=[
+                    "params:cohort",
+                    "params:ingestion",
+                    "params:splitting",
+                    "params:cohort_name",
+                ],
                 outputs=["expression", "splits", "samples"],
                 name="ingest_release",
             )

@@ -9,15 +9,13 @@ from __future__ import annotations
 import pandas as pd
 
 from degnext import annotations, dea, normalization, preprocessing
-from degnext.cohorts import resolve
 from degnext.errors import DEGnextInputError
 
 
 def drop_outlier_samples(
-    raw_counts: pd.DataFrame, samples: pd.DataFrame, cohort: dict, labeling: dict, name: str
+    raw_counts: pd.DataFrame, samples: pd.DataFrame, params: dict, name: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate the counts against the sample sheet, then drop low-correlation samples."""
-    params = resolve(labeling, cohort, "labeling")
     preprocessing.validate_counts(raw_counts, f"{name}.raw_counts")
     sheet = samples.set_index("barcode")
     missing = raw_counts.columns.difference(sheet.index)
@@ -27,7 +25,19 @@ def drop_outlier_samples(
         )
     kept, report = preprocessing.sample_outliers(raw_counts, cor_cut=params["cor_cut"])
     report = report.merge(sheet[["condition"]], left_on="barcode", right_index=True, how="left")
+    _require_two_per_group(sheet.loc[kept.columns, "condition"], params["cor_cut"], name)
     return kept, report
+
+
+def _require_two_per_group(condition: pd.Series, cor_cut: float, name: str) -> None:
+    """The exact test needs >= 2 normal and >= 2 tumor samples after outliers are dropped."""
+    kept = condition.value_counts()
+    if min(kept.get("normal", 0), kept.get("tumor", 0)) < 2:
+        raise DEGnextInputError(
+            f"parameter 'labeling.cor_cut' is {cor_cut}: it keeps {kept.get('normal', 0)} normal "
+            f"and {kept.get('tumor', 0)} tumor samples of cohort {name!r}; each group needs at "
+            "least 2 (lower cor_cut, e.g. with --params cohorts.<C>.labeling.cor_cut=...)"
+        )
 
 
 def map_gene_symbols(
@@ -45,17 +55,15 @@ def map_gene_symbols(
     )
 
 
-def normalize_counts(mapped_counts: pd.DataFrame, cohort: dict, labeling: dict) -> pd.DataFrame:
+def normalize_counts(mapped_counts: pd.DataFrame, params: dict) -> pd.DataFrame:
     """EDASeq-style within-lane (length or GC) and upper-quartile between-lane normalization."""
-    params = resolve(labeling, cohort, "labeling")
     return normalization.normalize(
         mapped_counts, annotations.load_gene_info(), method=params["normalization"]
     )
 
 
-def filter_genes(normalized_counts: pd.DataFrame, cohort: dict, labeling: dict) -> pd.DataFrame:
+def filter_genes(normalized_counts: pd.DataFrame, params: dict) -> pd.DataFrame:
     """Keep genes whose mean is above the ``qnt_cut`` quantile of gene means."""
-    params = resolve(labeling, cohort, "labeling")
     return normalization.quantile_filter(normalized_counts, qnt_cut=params["qnt_cut"])
 
 
@@ -64,12 +72,10 @@ def differential_expression(
     samples: pd.DataFrame,
     gene_symbols: pd.DataFrame,
     disease_genes: pd.DataFrame,
-    cohort: dict,
-    labeling: dict,
+    params: dict,
     name: str,
 ) -> pd.DataFrame:
     """DEA table with labels and the disease-knowledge flag (``bio_validated``) of each gene."""
-    params = resolve(labeling, cohort, "labeling")
     condition = samples.set_index("barcode")["condition"].reindex(filtered_counts.columns)
     method = params["dea_method"]
     if method == "exact_test":

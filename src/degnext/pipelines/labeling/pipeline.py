@@ -2,21 +2,20 @@
 
 from kedro.pipeline import Pipeline, node
 
-from degnext.pipelines import named, per_cohort
+from degnext.pipelines import per_cohort
 from degnext.pipelines.labeling import nodes
 
 
 def create_pipeline(cohorts: list[str], **kwargs) -> Pipeline:
-    return Pipeline([per_cohort(_template(name), name, ("labeling",)) for name in cohorts])
+    return Pipeline([per_cohort(_template(), name) for name in cohorts])
 
 
-def _template(name: str) -> Pipeline:
-    params = ["params:cohort", "params:labeling"]
+def _template() -> Pipeline:
     return Pipeline(
         [
             node(
-                named(nodes.drop_outlier_samples, name),
-                inputs=["raw_counts", "samples", *params],
+                nodes.drop_outlier_samples,
+                inputs=["raw_counts", "samples", "params:labeling", "params:cohort_name"],
                 outputs=["kept_counts", "outlier_report"],
                 name="drop_outlier_samples",
             ),
@@ -28,19 +27,26 @@ def _template(name: str) -> Pipeline:
             ),
             node(
                 nodes.normalize_counts,
-                ["mapped_counts", *params],
+                ["mapped_counts", "params:labeling"],
                 "normalized_counts",
                 name="normalize_counts",
             ),
             node(
                 nodes.filter_genes,
-                ["normalized_counts", *params],
+                ["normalized_counts", "params:labeling"],
                 "filtered_counts",
                 name="filter_genes",
             ),
             node(
-                named(nodes.differential_expression, name),
-                inputs=["filtered_counts", "samples", "gene_symbols", "disease_genes", *params],
+                nodes.differential_expression,
+                inputs=[
+                    "filtered_counts",
+                    "samples",
+                    "gene_symbols",
+                    "disease_genes",
+                    "params:labeling",
+                    "params:cohort_name",
+                ],
                 outputs="dea_results",
                 name="differential_expression",
             ),

@@ -2,56 +2,71 @@
 
 from kedro.pipeline import Pipeline, node
 
-from degnext.pipelines import bind_names
 from degnext.pipelines.reporting import nodes
 
 
 def create_pipeline(cohorts: list[str], untrained: list[str], **kwargs) -> Pipeline:
+    """Reporting over the ``cohorts`` of general learning and the ``untrained`` of transfer.
+
+    Nodes that take one input per cohort get the names of those cohorts, in the same order, from
+    the run's ``params:cohort_groups.<group>`` (``degnext.cohorts.cohort_groups``).
+    """
+
     def each(dataset: str, names: list[str] = cohorts) -> list[str]:
         return [f"{name}.{dataset}" for name in names]
 
+    general, transfer = "params:cohort_groups.general", "params:cohort_groups.untrained"
     predicted = list(dict.fromkeys(cohorts + untrained))
     return Pipeline(
         [
             node(
-                bind_names(nodes.metrics_table, cohorts),
-                each("general_metrics"),
+                nodes.metrics_table,
+                [general, *each("general_metrics")],
                 "reporting.general_table",
                 name="general_table",
             ),
             node(
-                bind_names(nodes.fold_mean_table, cohorts),
-                each("t3_fold_metrics"),
+                nodes.fold_mean_table,
+                [general, *each("t3_fold_metrics")],
                 "reporting.general_fold_mean_table",
                 name="general_fold_mean_table",
             ),
             node(
-                bind_names(nodes.metrics_table, untrained),
-                each("transfer_metrics", untrained),
+                nodes.metrics_table,
+                [transfer, *each("transfer_metrics", untrained)],
                 "reporting.transfer_table",
                 name="transfer_table",
             ),
             node(
-                bind_names(nodes.baseline_table, cohorts),
-                each("baseline_metrics") + each("general_metrics"),
+                nodes.baseline_table,
+                [general, *each("baseline_metrics"), *each("general_metrics")],
                 "reporting.baseline_table",
                 name="baseline_table",
             ),
             node(
-                bind_names(nodes.baseline_table, untrained),
-                each("transfer_baseline_metrics", untrained) + each("transfer_metrics", untrained),
+                nodes.baseline_table,
+                [
+                    transfer,
+                    *each("transfer_baseline_metrics", untrained),
+                    *each("transfer_metrics", untrained),
+                ],
                 "reporting.transfer_baseline_table",
                 name="transfer_baseline_table",
             ),
             node(
-                bind_names(nodes.robustness_table, cohorts),
-                each("robustness"),
+                nodes.robustness_table,
+                [general, *each("robustness")],
                 "reporting.robustness_table",
                 name="robustness_table",
             ),
             node(
-                bind_names(nodes.predicted_genes, cohorts, untrained),
-                each("general_predictions") + each("transfer_predictions", untrained),
+                nodes.predicted_genes,
+                [
+                    general,
+                    transfer,
+                    *each("general_predictions"),
+                    *each("transfer_predictions", untrained),
+                ],
                 "reporting.predicted_genes",
                 name="predicted_genes",
             ),
@@ -74,8 +89,13 @@ def create_pipeline(cohorts: list[str], untrained: list[str], **kwargs) -> Pipel
                 name="robustness_figure",
             ),
             node(
-                bind_names(nodes.enrich_predictions, predicted),
-                ["reporting.predicted_genes", "params:reporting", *each("splits", predicted)],
+                nodes.enrich_predictions,
+                [
+                    "params:cohort_groups.reported",
+                    "reporting.predicted_genes",
+                    "params:reporting",
+                    *each("splits", predicted),
+                ],
                 "reporting.enrichment",
                 name="enrichment",
             ),

@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from degnext import baselines, training
-from degnext.cohorts import resolve
 from degnext.gene_rows import gene_rows
 from degnext.model import DEGnext
 from degnext.pipelines.baselines.nodes import normal_count, up_probabilities
@@ -25,13 +24,11 @@ def noise_robustness(
     expression: pd.DataFrame,
     splits: pd.DataFrame,
     samples: pd.DataFrame,
-    cohort: dict,
-    robustness: dict,
+    params: dict,
     cnn_general: dict,
 ) -> pd.DataFrame:
     """One row per (model, noise level, seed) with the accuracy (%) on noisy T3."""
-    params = resolve(robustness, cohort, "robustness")
-    device = resolve(cnn_general, cohort, "cnn_general")["device"]
+    device = cnn_general["device"]
     features, labels, _ = gene_rows(expression, splits, ("T3",))
     n_normal = normal_count(expression, samples)
     records = []

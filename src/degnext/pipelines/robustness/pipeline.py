@@ -8,7 +8,7 @@ from degnext.pipelines.robustness.nodes import noise_robustness
 
 def create_pipeline(cohorts: list[str], **kwargs) -> Pipeline:
     return Pipeline(
-        [per_cohort(_template(), name, ("robustness", "cnn_general")) for name in cohorts]
+        [per_cohort(_template(), name) for name in cohorts]
     )
 
 
@@ -23,7 +23,6 @@ def _template() -> Pipeline:
                     "expression",
                     "splits",
                     "samples",
-                    "params:cohort",
                     "params:robustness",
                     "params:cnn_general",
                 ],

@@ -10,17 +10,15 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from degnext.cohorts import resolve
 from degnext.errors import DEGnextInputError
 
 SPLIT_COLUMNS = ["gene_id", "symbol", "label", "set", "fold"]
 
 
 def split_genes(
-    dea_results: pd.DataFrame, cohort: dict, splitting: dict, name: str
+    dea_results: pd.DataFrame, params: dict, name: str
 ) -> pd.DataFrame:
     """Assign every labeled gene to T1, T2, F1 or T3, and every T1 gene to one of ``n_folds`` folds."""
-    params = resolve(splitting, cohort, "splitting")
     seed, test_fraction, n_folds = params["seed"], params["test_fraction"], params["n_folds"]
     genes = dea_results[["gene_id", "symbol", "label", "bio_validated"]]
     in_q = genes["bio_validated"].to_numpy(bool)
@@ -33,6 +31,7 @@ def split_genes(
         )
     t1, t2 = _stratified_split(p_rows, test_fraction, seed)
     f1, t3 = _stratified_split(q_rows, test_fraction, seed)
+    require_fold_members(t1["label"].to_numpy(), n_folds, name)
     fold = assign_folds(t1["label"].to_numpy(), n_folds, seed)
     parts = [
         t1.assign(set="T1", fold=fold),
@@ -41,6 +40,17 @@ def split_genes(
         t3.assign(set="T3", fold=-1),
     ]
     return pd.concat(parts)[SPLIT_COLUMNS].reset_index(drop=True)
+
+
+def require_fold_members(labels: np.ndarray, n_folds: int, name: str) -> None:
+    """Fail before cross-validation when a class of T1 has fewer genes than folds."""
+    counts = pd.Series(labels).value_counts()
+    if len(counts) and counts.min() < n_folds:
+        raise DEGnextInputError(
+            f"parameter 'splitting.n_folds' is {n_folds} but the smallest class of cohort "
+            f"{name!r}'s T1 has {counts.min()} genes (labels: {counts.sort_index().to_dict()}); "
+            "use at most that many folds"
+        )
 
 
 def assign_folds(labels: np.ndarray, n_folds: int, seed: int) -> np.ndarray:

@@ -2,20 +2,20 @@
 
 from kedro.pipeline import Pipeline, node
 
-from degnext.pipelines import named, per_cohort
+from degnext.pipelines import per_cohort
 from degnext.pipelines.splitting.nodes import split_genes
 
 
 def create_pipeline(cohorts: list[str], **kwargs) -> Pipeline:
-    return Pipeline([per_cohort(_template(name), name, ("splitting",)) for name in cohorts])
+    return Pipeline([per_cohort(_template(), name) for name in cohorts])
 
 
-def _template(name: str) -> Pipeline:
+def _template() -> Pipeline:
     return Pipeline(
         [
             node(
-                named(split_genes, name),
-                inputs=["dea_results", "params:cohort", "params:splitting"],
+                split_genes,
+                inputs=["dea_results", "params:splitting", "params:cohort_name"],
                 outputs="splits",
                 name="split_genes",
             )
