@@ -30,6 +30,7 @@ class Stage(_Strict):
     betas: tuple[float, float]
     eps: float = Field(gt=0)
     weight_decay: float = Field(ge=0)
+    sampling: Literal["uniform", "balanced"] = "uniform"
 
 
 class Metrics(_Strict):
