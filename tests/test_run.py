@@ -233,10 +233,12 @@ def test_named_environment_selects_its_cohorts_and_release_skips_labeling(shared
     (root / "conf/local").mkdir()
     release = shared / "data/degnext_release"
     kedro(root, "run", "--env", "release", "--pipeline", "ingestion", "--namespaces", "CHOL", "--params", f"ingestion.sources.release.root={release}")  # fmt: skip
-    splits = pd.read_parquet(root / "data/05_model_input/CHOL/splits.parquet")
+    # conf/release/globals.yml: the release environment writes under its own data root
+    splits = pd.read_parquet(root / "data/release/05_model_input/CHOL/splits.parquet")
     labels = (release / "datasets/TCGA-CHOL_non_bio_train_label.txt").read_text().split()
     assert (splits["set"] == "T1").sum() == len(labels)
-    assert not (root / "data/01_raw/CHOL/raw_counts.parquet").exists()  # labeling is skipped
+    assert not (root / "data/release/01_raw/CHOL/raw_counts.parquet").exists()  # labeling skipped
+    assert not (root / "data/05_model_input").exists()  # nothing under the default's data root
 
 
 def test_predict_applies_the_transfer_checkpoint_to_every_gene(finished_run, tmp_path):
