@@ -1,4 +1,4 @@
-"""The eight DEGnext pipelines, built for the run's cohorts, and ``__default__`` = all of them."""
+"""The DEGnext pipelines, built for the run's cohorts, and ``__default__`` = all of them."""
 
 from kedro.pipeline import Pipeline
 
@@ -9,6 +9,7 @@ from degnext.pipelines import (
     cnn_transfer,
     ingestion,
     labeling,
+    multiqc,
     predict,
     reporting,
     robustness,
@@ -33,6 +34,7 @@ def register_pipelines() -> dict[str, Pipeline]:
     every = cohorts.names(run_cohorts)
     released = [name for name in every if run_cohorts[name].get("source") == "release"]
     raw = [name for name in every if name not in released]
+    gdc = [name for name in every if run_cohorts[name].get("source") == "gdc"]
     general = [
         name
         for name in every
@@ -40,7 +42,7 @@ def register_pipelines() -> dict[str, Pipeline]:
     ]
     train, untrained = cohorts.names(run_cohorts, "train"), cohorts.names(run_cohorts, "untrained")
     registry = {
-        "ingestion": ingestion.create_pipeline(raw, released),
+        "ingestion": ingestion.create_pipeline(raw, released, gdc),
         "labeling": labeling.create_pipeline(raw),
         "splitting": splitting.create_pipeline(raw),
         "cnn_general": cnn_general.create_pipeline(general),
@@ -49,7 +51,8 @@ def register_pipelines() -> dict[str, Pipeline]:
         ),
         "baselines": baselines.create_pipeline(general, train, untrained),
         "robustness": robustness.create_pipeline(general),
-        "reporting": reporting.create_pipeline(general, untrained),
+        "reporting": reporting.create_pipeline(general, untrained, gdc),
+        "multiqc": multiqc.create_pipeline(),
     }
     registry["__default__"] = sum(registry.values(), Pipeline([]))
     registry["predict"] = predict.create_pipeline(every)

@@ -3,11 +3,19 @@
 from kedro.pipeline import Pipeline, node
 
 from degnext.pipelines import named, per_cohort
-from degnext.pipelines.ingestion.nodes import ingest_cohort, ingest_release
+from degnext.pipelines.ingestion.nodes import ingest_cohort, ingest_gdc_cohort, ingest_release
 
 
-def create_pipeline(cohorts: list[str], released: list[str] = (), **kwargs) -> Pipeline:
-    raw = [per_cohort(_raw_template(name), name, ("ingestion",)) for name in cohorts]
+def create_pipeline(
+    cohorts: list[str], released: list[str] = (), gdc: list[str] = (), **kwargs
+) -> Pipeline:
+    """``gdc`` cohorts (among ``cohorts``) also save their GDC manifest and data release."""
+    raw = [
+        per_cohort(
+            _gdc_template(name) if name in gdc else _raw_template(name), name, ("ingestion",)
+        )
+        for name in cohorts
+    ]
     splits = [
         per_cohort(_release_template(name), name, ("ingestion", "splitting")) for name in released
     ]
@@ -21,6 +29,26 @@ def _raw_template(name: str) -> Pipeline:
                 named(ingest_cohort, name),
                 inputs=["params:cohort", "params:ingestion"],
                 outputs=["raw_counts", "samples", "genes", "disease_genes"],
+                name="ingest_cohort",
+            )
+        ]
+    )
+
+
+def _gdc_template(name: str) -> Pipeline:
+    return Pipeline(
+        [
+            node(
+                named(ingest_gdc_cohort, name),
+                inputs=["params:cohort", "params:ingestion"],
+                outputs=[
+                    "raw_counts",
+                    "samples",
+                    "genes",
+                    "disease_genes",
+                    "gdc_manifest",
+                    "gdc_release",
+                ],
                 name="ingest_cohort",
             )
         ]

@@ -2,6 +2,7 @@
 
 from kedro.pipeline import Pipeline, node
 
+from degnext import exports
 from degnext.pipelines import named, per_cohort
 from degnext.pipelines.labeling import nodes
 
@@ -44,6 +45,7 @@ def _template(name: str) -> Pipeline:
                 outputs="dea_results",
                 name="differential_expression",
             ),
+            node(exports.de_table, "dea_results", "dea_results_tsv", name="de_table"),
             node(
                 nodes.build_features,
                 ["filtered_counts", "samples"],

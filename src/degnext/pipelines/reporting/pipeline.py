@@ -6,7 +6,9 @@ from degnext.pipelines import bind_names
 from degnext.pipelines.reporting import nodes
 
 
-def create_pipeline(cohorts: list[str], untrained: list[str], **kwargs) -> Pipeline:
+def create_pipeline(
+    cohorts: list[str], untrained: list[str], gdc: list[str] = (), **kwargs
+) -> Pipeline:
     def each(dataset: str, names: list[str] = cohorts) -> list[str]:
         return [f"{name}.{dataset}" for name in names]
 
@@ -80,6 +82,12 @@ def create_pipeline(cohorts: list[str], untrained: list[str], **kwargs) -> Pipel
                 name="enrichment",
             ),
             node(
+                bind_names(nodes.gdc_provenance_table, list(gdc)),
+                each("gdc_release", gdc) + each("gdc_manifest", gdc),
+                "reporting.gdc_provenance",
+                name="gdc_provenance",
+            ),
+            node(
                 nodes.html_report,
                 inputs=[
                     "reporting.general_table",
@@ -90,6 +98,7 @@ def create_pipeline(cohorts: list[str], untrained: list[str], **kwargs) -> Pipel
                     "reporting.robustness_table",
                     "reporting.enrichment",
                     "reporting.predicted_genes",
+                    "reporting.gdc_provenance",
                     "params:reporting",
                     "parameters",
                 ],
