@@ -373,3 +373,20 @@ def test_release_all_cohorts_match_label_files() -> None:
     assert chol.splits.loc[symbol, "label"] == int(label)
     assert read_release(RELEASE, "BRCA").t1_source is None
     assert read_release(RELEASE, "THCA").missing == ("T1", "F1")
+
+
+def test_read_gdc_folder_of_legacy_htseq_files(tmp_path: Path) -> None:
+    """HTSeq files downloaded from GDC's legacy archive still read locally (only the API query
+    refuses the retired workflow)."""
+    folder, sheet = write_gdc_folder(tmp_path, FOLDER_ROWS)
+    table = pd.read_csv(sheet, sep="\t")
+    for line, (file_id, _, counts) in enumerate(FOLDER_ROWS):
+        for old in (folder / file_id).iterdir():
+            old.unlink()
+        name = f"{file_id}.htseq.counts.gz"
+        (folder / file_id / name).write_bytes(gzip.compress(htseq_text(counts).encode()))
+        table.loc[line, "File Name"] = name
+    table.to_csv(sheet, sep="\t", index=False)
+    cohort = read_gdc_folder(folder, sheet)
+    assert cohort.counts["TCGA-AA-0002-01A"].tolist() == [8, 9, 10]
+    assert list(cohort.counts.columns)[0] == "TCGA-AA-0001-11A"

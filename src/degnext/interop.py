@@ -43,7 +43,7 @@ def integer_counts(
     if bad.any():
         row, column = (int(axis[0]) for axis in np.nonzero(bad))
         raise DEGnextInputError(
-            f"{where}: value {values.iat[row, column]!r} for gene {values.index[row]!r}, sample "
+            f"{where}: value {str(values.iat[row, column])!r} for gene {values.index[row]!r}, sample "
             f"{values.columns[column]!r} is not a count (need finite, non-negative numbers)"
         )
     rounded = np.rint(numeric)
@@ -52,7 +52,7 @@ def integer_counts(
         if not round_fractional:
             row, column = (int(axis[0]) for axis in np.nonzero(fractional))
             raise DEGnextInputError(
-                f"{where}: fractional count {numeric[row, column]!r} for gene "
+                f"{where}: fractional count {float(numeric[row, column])!r} for gene "
                 f"{values.index[row]!r}, sample {values.columns[column]!r} "
                 f"({int(fractional.sum())} of {fractional.size} values are fractional, like "
                 "salmon's estimated counts); set round_fractional: true to round them"
