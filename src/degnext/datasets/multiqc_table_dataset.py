@@ -71,12 +71,12 @@ class MultiqcTableDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         self._fs = fsspec.filesystem(
             protocol, **(deepcopy(credentials) or {}), **(deepcopy(fs_args) or {})
         )
-        self._header = {
+        defaults = {
             "plot_type": "table",
             "format": "tsv",
             "pconfig": {"id": f"{header['id']}_table", "title": header["section_name"]},
-            **header,
         }
+        self._header = {**header, **{k: v for k, v in defaults.items() if k not in header}}
         self.metadata = metadata
 
     def _describe(self) -> dict[str, Any]:

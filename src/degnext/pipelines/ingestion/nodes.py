@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -11,6 +12,9 @@ from degnext.cohorts import resolve
 from degnext.errors import DEGnextInputError
 from degnext.pipelines.splitting.nodes import SPLIT_COLUMNS, assign_folds
 from degnext.synthetic import Calibration, CohortSpec, generate_cohort
+
+if TYPE_CHECKING:
+    from degnext.sources import Cohort
 
 
 def ingest_cohort(
@@ -44,7 +48,7 @@ def ingest_gdc_cohort(
     )
 
 
-def _load_source(cohort: dict, ingestion: dict, source: str, name: str):
+def _load_source(cohort: dict, ingestion: dict, source: str, name: str) -> Cohort:
     from degnext import sources
 
     return sources.load_cohort(source, _source_settings(cohort, ingestion, source, name))

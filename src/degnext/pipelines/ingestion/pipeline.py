@@ -10,45 +10,23 @@ def create_pipeline(
     cohorts: list[str], released: list[str] = (), gdc: list[str] = (), **kwargs
 ) -> Pipeline:
     """``gdc`` cohorts (among ``cohorts``) also save their GDC manifest and data release."""
-    raw = [
-        per_cohort(
-            _gdc_template(name) if name in gdc else _raw_template(name), name, ("ingestion",)
-        )
-        for name in cohorts
-    ]
+    raw = [per_cohort(_raw_template(name, name in gdc), name, ("ingestion",)) for name in cohorts]
     splits = [
         per_cohort(_release_template(name), name, ("ingestion", "splitting")) for name in released
     ]
     return Pipeline(raw + splits)
 
 
-def _raw_template(name: str) -> Pipeline:
-    return Pipeline(
-        [
-            node(
-                named(ingest_cohort, name),
-                inputs=["params:cohort", "params:ingestion"],
-                outputs=["raw_counts", "samples", "genes", "disease_genes"],
-                name="ingest_cohort",
-            )
-        ]
+def _raw_template(name: str, gdc: bool) -> Pipeline:
+    ingest, provenance = (
+        (ingest_gdc_cohort, ["gdc_manifest", "gdc_release"]) if gdc else (ingest_cohort, [])
     )
-
-
-def _gdc_template(name: str) -> Pipeline:
     return Pipeline(
         [
             node(
-                named(ingest_gdc_cohort, name),
+                named(ingest, name),
                 inputs=["params:cohort", "params:ingestion"],
-                outputs=[
-                    "raw_counts",
-                    "samples",
-                    "genes",
-                    "disease_genes",
-                    "gdc_manifest",
-                    "gdc_release",
-                ],
+                outputs=["raw_counts", "samples", "genes", "disease_genes", *provenance],
                 name="ingest_cohort",
             )
         ]
