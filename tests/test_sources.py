@@ -123,6 +123,9 @@ def test_counts_file_errors(tmp_path: Path) -> None:
     path.write_text(htseq_text([1, 2, 3]).replace("\t2\n", "\t2.5\n"))
     with pytest.raises(DEGnextInputError, match="ENSG00000000005.6"):
         read_counts_file(path)
+    path.write_text(htseq_text([1, 2, 3]).replace("\t3\n", "\tinf\n"))
+    with pytest.raises(DEGnextInputError, match=r"non-count value .*inf.* for gene 'ENSG00000000419.13'"):
+        read_counts_file(path)
 
 
 def write_gdc_folder(root: Path, rows: list[tuple[str, str, list[int]]]) -> tuple[Path, Path]:

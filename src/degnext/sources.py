@@ -133,7 +133,7 @@ def detect_counts_format(path: str | Path) -> str:
 def _integer_counts(values: pd.Series, where: str) -> pd.Series:
     """Counts as int64; non-numeric, missing, negative or fractional values are input errors."""
     numeric = pd.to_numeric(values, errors="coerce")
-    bad = numeric.isna() | (numeric < 0) | (numeric != np.floor(numeric))
+    bad = ~np.isfinite(numeric) | (numeric < 0) | (numeric != np.floor(numeric))
     if bad.any():
         raise DEGnextInputError(
             f"{where}: non-count value {values[bad].iloc[0]!r} for gene {values[bad].index[0]!r} "
