@@ -1,8 +1,9 @@
 """Readers that turn local RNA-seq count files into one `Cohort` shape for ingestion.
 
-Every source (GDC download, gdc-client folder, count matrix) ends in the same `Cohort`, so the
-pipeline after ingestion never needs to know where the counts came from. The authors' released
-splits are a different shape (already filtered, normalized, labelled) and get `ReleaseCohort`.
+Every source (GDC download, gdc-client folder, count matrix; nf-core and AnnData files in
+`degnext.interop`) ends in the same `Cohort`, so the pipeline after ingestion never needs to know
+where the counts came from. The authors' released splits are a different shape (already
+filtered, normalized, labelled) and get `ReleaseCohort`.
 """
 
 from __future__ import annotations
