@@ -2,7 +2,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from degnext.dea import bh_fdr, deseq2, exact_test, fit_one_group, label_genes
+from degnext.dea import (
+    DESEQ2_COLUMNS,
+    EDGER_COLUMNS,
+    bh_fdr,
+    deseq2,
+    exact_test,
+    fit_one_group,
+    label_genes,
+)
 from degnext.errors import DEGnextInputError
 
 
@@ -54,5 +62,12 @@ def test_label_values():
 def test_deseq2_same_columns_and_direction():
     counts, condition = _nb_cohort(n_genes=120)
     table = deseq2(counts, condition, seed=0)
-    assert list(table.columns) == ["logFC", "logCPM", "PValue", "FDR"]
+    assert list(table.columns) == [*EDGER_COLUMNS, *DESEQ2_COLUMNS]
+    # the common columns are DESeq2's own numbers under edgeR's names
+    assert table["logFC"].to_numpy() == pytest.approx(table["log2FoldChange"].to_numpy())
+    assert table["PValue"].to_numpy() == pytest.approx(table["pvalue"].fillna(1.0).to_numpy())
+    assert (table["lfcSE"] > 0).all() and (table["baseMean"] > 0).all()
+    assert table["stat"].to_numpy() == pytest.approx(
+        (table["log2FoldChange"] / table["lfcSE"]).to_numpy(), rel=1e-6
+    )
     assert (table["logFC"].iloc[:30] > 0).mean() > 0.9

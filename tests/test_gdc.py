@@ -14,7 +14,15 @@ from pathlib import Path
 import pytest
 
 from degnext.errors import DEGnextInputError
-from degnext.gdc import GdcError, download_files, fetch_cohort, files_filter, query_files
+from degnext.gdc import (
+    MANIFEST_COLUMNS,
+    GdcError,
+    data_release,
+    download_files,
+    fetch_cohort,
+    files_filter,
+    query_files,
+)
 from degnext.sources import load_cohort
 
 FAST = {"backoff": 0.001, "timeout": 5.0, "progress": False}
@@ -24,6 +32,13 @@ GENES = [
     ("ENSG00000000419.13", "DPM1", "protein_coding"),
 ]
 FILLER_GENES = 4000
+STATUS = {  # the API's /status answer, as api.gdc.cancer.gov gives it
+    "commit": "3f2c1a0",
+    "data_release": "Data Release 41.0 - August 28, 2024",
+    "status": "OK",
+    "tag": "6.1.0",
+    "version": 1,
+}
 
 
 def star_bytes(counts: list[int]) -> bytes:
@@ -111,6 +126,7 @@ class FakeGdc:
     bytes_sent: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     base_url: str = ""
+    status: object = field(default_factory=lambda: dict(STATUS))  # what /status answers
 
     def gets(self, file_id: str) -> list[str | None]:
         return [rng for method, path, rng in self.log if path == f"/data/{file_id}"]
@@ -186,6 +202,9 @@ def _handler(state: FakeGdc) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             with state.lock:
                 state.log.append(("GET", self.path, self.headers.get("Range")))
+            if self.path == "/status":
+                self._reply(200, json.dumps(state.status).encode())
+                return
             file_id = self.path.removeprefix("/data/")
             if file_id not in state.files:
                 self._reply(404, b"no such file")
@@ -302,8 +321,6 @@ def test_query_filters_and_pages(gdc: FakeGdc) -> None:
     )
     assert t1.aliquot == "TCGA-AA-0001-01A-11R-A000-07"
     assert t1.md5sum == hashlib.md5(COHORT[1].content).hexdigest()
-    htseq = query_files("TCGA-TEST", base_url=gdc.base_url, workflow="HTSeq - Counts")
-    assert [f.file_id for f in htseq] == ["f-h"]
 
 
 def test_unknown_project(gdc: FakeGdc) -> None:
@@ -336,11 +353,11 @@ def test_fetch_cohort_and_skip_on_rerun(gdc: FakeGdc, tmp_path: Path) -> None:
     for file in COHORT[:3]:
         assert (tmp_path / file.file_id / file.file_name).read_bytes() == file.content
     assert not list(tmp_path.rglob("*.part"))
-    before = len([entry for entry in gdc.log if entry[0] == "GET"])
+    before = len(gdc.gets("f-n1") + gdc.gets("f-t1") + gdc.gets("f-t2"))
     again = load_cohort(
         "gdc", {"project": "TEST", "cache_dir": tmp_path, "base_url": gdc.base_url, **FAST}
     )
-    assert len([entry for entry in gdc.log if entry[0] == "GET"]) == before  # all skipped
+    assert len(gdc.gets("f-n1") + gdc.gets("f-t1") + gdc.gets("f-t2")) == before  # all skipped
     assert again.counts.equals(cohort.counts)
 
 
@@ -401,7 +418,46 @@ def test_completed_file_with_stale_md5_is_replaced_only_when_verified(
     assert target.read_bytes() == COHORT[1].content
 
 
-def test_htseq_workflow_cohort_needs_both_conditions(gdc: FakeGdc, tmp_path: Path) -> None:
-    with pytest.raises(DEGnextInputError, match="no tumor samples"):
+def test_htseq_workflow_is_refused_before_any_request(gdc: FakeGdc, tmp_path: Path) -> None:
+    with pytest.raises(DEGnextInputError, match="GDC no longer serves HTSeq.*'STAR - Counts'"):
         fetch_cohort("TEST", tmp_path, base_url=gdc.base_url, workflow="HTSeq - Counts", **FAST)
-    assert (tmp_path / "f-h" / "h.htseq.counts").read_bytes() == COHORT[4].content
+    assert gdc.log == [] and not list(tmp_path.iterdir())
+
+
+def test_fetch_cohort_records_the_data_release_and_a_manifest(gdc: FakeGdc, tmp_path) -> None:
+    cohort = fetch_cohort("TEST", tmp_path, base_url=gdc.base_url, **FAST)
+    assert cohort.provenance["gdc_release"] == {
+        "api": gdc.base_url,
+        "data_release": "Data Release 41.0 - August 28, 2024",
+        "version": 1,
+        "tag": "6.1.0",
+        "commit": "3f2c1a0",
+    }
+    manifest = cohort.provenance["gdc_manifest"]
+    assert list(manifest.columns) == list(MANIFEST_COLUMNS)
+    assert manifest["file_id"].tolist() == ["f-t1", "f-n1", "f-t2"]  # sorted by sample barcode
+    for row in manifest.itertuples():
+        served = gdc.files[row.file_id]
+        assert (row.file_name, row.barcode, row.sample_type) == (
+            served.file_name,
+            served.barcode,
+            served.sample_type,
+        )
+        assert row.md5sum == hashlib.md5(served.content).hexdigest()
+        assert row.file_size == len(served.content) and row.workflow_type == "STAR - Counts"
+        assert hashlib.md5((tmp_path / row.file_id / row.file_name).read_bytes()).hexdigest() == row.md5sum
+
+
+@pytest.mark.parametrize(
+    "answer", [["not", "a", "dict"], {"status": "OK"}, {"data_release": 41}]
+)
+def test_status_without_a_data_release_is_an_error(gdc: FakeGdc, answer: object) -> None:
+    gdc.status = answer
+    with pytest.raises(GdcError, match="without a data_release"):
+        data_release(base_url=gdc.base_url, backoff=0.001)
+
+
+def test_status_fields_of_odd_types_are_dropped(gdc: FakeGdc) -> None:
+    gdc.status = {"data_release": "R" * 1000, "version": True, "tag": {"x": 1}, "commit": 7}
+    record = data_release(base_url=gdc.base_url, backoff=0.001)
+    assert record == {"api": gdc.base_url, "data_release": "R" * 200, "version": None, "tag": None, "commit": 7}  # fmt: skip

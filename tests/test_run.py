@@ -137,6 +137,20 @@ def test_every_fold_is_fine_tuned_and_scored_on_t3_for_table_2(finished_run):
     assert "Mean over CV folds on T3, as Table 2" in html
 
 
+def test_multiqc_custom_content_holds_the_report_tables(finished_run):
+    out = finished_run / "data/08_reporting"
+    for table, mqc in (
+        ("table_general_learning_T3_fold_mean.csv", "degnext_general_learning_mqc.tsv"),
+        ("table_transfer_learning_Q.csv", "degnext_transfer_learning_mqc.tsv"),
+    ):
+        text = (out / "multiqc" / mqc).read_text()
+        assert text.startswith("# id: degnext_")
+        rows = pd.read_csv(out / "multiqc" / mqc, sep="\t", comment="#")
+        pd.testing.assert_frame_equal(rows, pd.read_csv(out / table))
+    for png in ("degnext_roc_general_mqc.png", "degnext_roc_transfer_mqc.png", "degnext_robustness_mqc.png"):  # fmt: skip
+        assert (out / "multiqc" / png).read_bytes().startswith(b"\x89PNG")
+
+
 def test_checkpoints_are_versioned_catalog_entries(finished_run):
     versions = list((finished_run / "data/06_models/A/general_model.pt").iterdir())
     assert len(versions) == 1 and (versions[0] / "general_model.pt").is_file()
@@ -158,7 +172,7 @@ def test_one_cohorts_override_changes_that_cohort_only(finished_run, tmp_path):
 
 def test_registry_lists_the_eight_pipelines(finished_run):
     listed = kedro(finished_run, "registry", "list").stdout
-    for name in ("ingestion", "labeling", "splitting", "cnn_general", "cnn_transfer", "baselines", "robustness", "reporting", "__default__"):  # fmt: skip
+    for name in ("ingestion", "labeling", "splitting", "cnn_general", "cnn_transfer", "baselines", "robustness", "reporting", "multiqc", "__default__"):  # fmt: skip
         assert f"- {name}" in listed
 
 
@@ -246,6 +260,8 @@ def test_predict_applies_the_transfer_checkpoint_to_every_gene(finished_run, tmp
     shutil.copytree(finished_run, copy)
     kedro(copy, "run", "--pipeline", "predict")
     calls = pd.read_parquet(copy / "data/07_model_output/C/predicted_calls.parquet")
+    tsv = pd.read_csv(copy / "data/07_model_output/C/predicted_calls.tsv", sep="\t")
+    assert tsv["p_up"].is_monotonic_decreasing and sorted(tsv["gene_id"]) == sorted(calls["gene_id"])
     expression = pd.read_parquet(copy / "data/04_feature/C/expression.parquet")
     assert list(calls["gene_id"]) == list(expression.index)
     assert set(calls["call"]) <= {"UR", "DR"} and calls["symbol"].notna().all()

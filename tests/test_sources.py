@@ -123,6 +123,9 @@ def test_counts_file_errors(tmp_path: Path) -> None:
     path.write_text(htseq_text([1, 2, 3]).replace("\t2\n", "\t2.5\n"))
     with pytest.raises(DEGnextInputError, match="ENSG00000000005.6"):
         read_counts_file(path)
+    path.write_text(htseq_text([1, 2, 3]).replace("\t3\n", "\tinf\n"))
+    with pytest.raises(DEGnextInputError, match=r"non-count value .*inf.* for gene 'ENSG00000000419.13'"):
+        read_counts_file(path)
 
 
 def write_gdc_folder(root: Path, rows: list[tuple[str, str, list[int]]]) -> tuple[Path, Path]:
@@ -373,3 +376,20 @@ def test_release_all_cohorts_match_label_files() -> None:
     assert chol.splits.loc[symbol, "label"] == int(label)
     assert read_release(RELEASE, "BRCA").t1_source is None
     assert read_release(RELEASE, "THCA").missing == ("T1", "F1")
+
+
+def test_read_gdc_folder_of_legacy_htseq_files(tmp_path: Path) -> None:
+    """HTSeq files downloaded from GDC's legacy archive still read locally (only the API query
+    refuses the retired workflow)."""
+    folder, sheet = write_gdc_folder(tmp_path, FOLDER_ROWS)
+    table = pd.read_csv(sheet, sep="\t")
+    for line, (file_id, _, counts) in enumerate(FOLDER_ROWS):
+        for old in (folder / file_id).iterdir():
+            old.unlink()
+        name = f"{file_id}.htseq.counts.gz"
+        (folder / file_id / name).write_bytes(gzip.compress(htseq_text(counts).encode()))
+        table.loc[line, "File Name"] = name
+    table.to_csv(sheet, sep="\t", index=False)
+    cohort = read_gdc_folder(folder, sheet)
+    assert cohort.counts["TCGA-AA-0002-01A"].tolist() == [8, 9, 10]
+    assert list(cohort.counts.columns)[0] == "TCGA-AA-0001-11A"

@@ -109,7 +109,8 @@ def cohort_groups(parameters: dict[str, Any]) -> dict[str, list[str]]:
     ``raw`` are labeled and split here, ``released`` come split (``source: release``),
     ``general`` get general learning (unless ``general: false`` or
     ``experiments.general_learning: false``), ``train``/``untrained`` by role, and ``reported``
-    have predicted genes in the report (general, then the untrained ones not already listed).
+    have predicted genes in the report (general, then the untrained ones not already listed),
+    ``gdc`` come from the GDC API (their manifest and data release are saved and reported).
     """
     run_cohorts = configured_cohorts(parameters)
     experiments = configured_experiments(parameters)
@@ -129,6 +130,7 @@ def cohort_groups(parameters: dict[str, Any]) -> dict[str, list[str]]:
         "train": names(run_cohorts, "train"),
         "untrained": untrained,
         "reported": list(dict.fromkeys(general + untrained)),
+        "gdc": [name for name in every if run_cohorts[name].get("source") == "gdc"],
     }
 
 

@@ -19,6 +19,9 @@ from degnext.errors import DEGnextInputError
 from degnext.normalization import r_mean
 
 NORMAL, TUMOR = "normal", "tumor"
+# edgeR topTags' columns, and DESeq2 results()' own columns (kept beside them by `deseq2`).
+EDGER_COLUMNS = ("logFC", "logCPM", "PValue", "FDR")
+DESEQ2_COLUMNS = ("baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj")
 _LOW = 1e-10
 _BIG_COUNT = 900
 _PRIOR_FC = 0.125
@@ -446,9 +449,12 @@ def label_genes(dea: pd.DataFrame, fdr_cutoff: float = 0.01) -> pd.Series:
 
 
 def deseq2(counts: pd.DataFrame, condition: pd.Series, seed: int = 0) -> pd.DataFrame:
-    """Alternative DE method: pydeseq2 Wald test (tumor vs normal), same columns as exact_test.
+    """Alternative DE method: pydeseq2 Wald test (tumor vs normal).
 
-    logCPM is edgeR's aveLogCPM (dispersion 0.05, its default) so tables stay comparable.
+    The columns the labels and the rest of the pipeline read are exact_test's (logFC, logCPM,
+    PValue, FDR); logCPM is edgeR's aveLogCPM (dispersion 0.05, its default) so tables stay
+    comparable. DESeq2's own results() columns follow (baseMean, log2FoldChange, lfcSE, stat,
+    pvalue, padj; NA where DESeq2 gives none, e.g. padj of independently filtered genes).
     """
     from pydeseq2.dds import DeseqDataSet
     from pydeseq2.default_inference import DefaultInference
@@ -471,6 +477,8 @@ def deseq2(counts: pd.DataFrame, condition: pd.Series, seed: int = 0) -> pd.Data
     y = counts.to_numpy(dtype=np.float64)
     lib = y.sum(axis=0)
     pvals = res["pvalue"].fillna(1.0).to_numpy()
-    return pd.DataFrame({"logFC": res["log2FoldChange"].fillna(0.0).to_numpy(),
-                         "logCPM": ave_log_cpm(y, lib, 0.05), "PValue": pvals,
-                         "FDR": bh_fdr(pvals)}, index=counts.index)
+    common = pd.DataFrame({"logFC": res["log2FoldChange"].fillna(0.0).to_numpy(),
+                           "logCPM": ave_log_cpm(y, lib, 0.05), "PValue": pvals,
+                           "FDR": bh_fdr(pvals)}, index=counts.index)
+    native = res[list(DESEQ2_COLUMNS)].astype("float64").set_axis(counts.index)
+    return common.join(native)

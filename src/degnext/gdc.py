@@ -7,6 +7,7 @@ corrupted transfer never looks like a finished file and a rerun only fetches wha
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -32,7 +33,19 @@ from degnext.sources import (
 )
 
 GDC_API = "https://api.gdc.cancer.gov"
-WORKFLOWS = ("STAR - Counts", "HTSeq - Counts")
+WORKFLOWS = ("STAR - Counts",)
+RETIRED_WORKFLOWS = ("HTSeq - Counts", "HTSeq - FPKM", "HTSeq - FPKM-UQ")
+MANIFEST_COLUMNS = (
+    "file_id",
+    "file_name",
+    "md5sum",
+    "file_size",
+    "barcode",
+    "sample_type",
+    "workflow_type",
+    "case_id",
+    "aliquot",
+)
 RETRY_STATUS = (429, 500, 502, 503, 504)
 FILE_FIELDS = (
     "file_id",
@@ -78,8 +91,7 @@ def project_id(project: str) -> str:
 
 def files_filter(project: str, workflow: str = "STAR - Counts") -> dict:
     """GDC filter for the open gene-expression counts of tumor and normal tissue of one project."""
-    if workflow not in WORKFLOWS:
-        raise DEGnextInputError(f"workflow={workflow!r} is not one of {', '.join(WORKFLOWS)}")
+    check_workflow(workflow)
 
     def is_in(field_name: str, values: Sequence[str]) -> dict:
         return {"op": "in", "content": {"field": field_name, "value": list(values)}}
@@ -95,6 +107,18 @@ def files_filter(project: str, workflow: str = "STAR - Counts") -> dict:
             is_in("cases.samples.sample_type", [PRIMARY_TUMOR, SOLID_TISSUE_NORMAL]),
         ],
     }
+
+
+def check_workflow(workflow: str) -> None:
+    """Refuse, before any request, a workflow that the GDC API does not serve counts for."""
+    if workflow in RETIRED_WORKFLOWS:
+        raise DEGnextInputError(
+            f"workflow={workflow!r}: GDC no longer serves HTSeq files (since data release 32, "
+            "gene expression is 'STAR - Counts' only); use workflow 'STAR - Counts', or read "
+            "HTSeq files you already have with source gdc_folder"
+        )
+    if workflow not in WORKFLOWS:
+        raise DEGnextInputError(f"workflow={workflow!r} is not one of {', '.join(WORKFLOWS)}")
 
 
 def make_session(retries: int = 5, backoff: float = 0.5) -> requests.Session:
@@ -365,6 +389,51 @@ def fetch_cohort(
             "aliquot": [file.aliquot for file in files],
         }
     )
-    return cohort_from_count_files(
+    cohort = cohort_from_count_files(
         samples, [paths[file.file_id] for file in files], project_id(project), counts_column
     )
+    release = data_release(base_url=base_url, retries=retries, backoff=backoff, timeout=timeout)
+    provenance = {"gdc_manifest": files_manifest(files, workflow), "gdc_release": release}
+    return dataclasses.replace(cohort, provenance=provenance)
+
+
+def files_manifest(files: Sequence[GdcFile], workflow: str) -> pd.DataFrame:
+    """One row per downloaded file: what the cohort's counts were read from, md5 included."""
+    manifest = pd.DataFrame(
+        [{**dataclasses.asdict(file), "workflow_type": workflow} for file in files],
+        columns=[field.name for field in dataclasses.fields(GdcFile)] + ["workflow_type"],
+    )
+    return manifest[list(MANIFEST_COLUMNS)].sort_values(["barcode", "file_id"], ignore_index=True)
+
+
+def data_release(
+    *, base_url: str = GDC_API, retries: int = 5, backoff: float = 0.5, timeout: float = 60.0
+) -> dict[str, str | int | None]:
+    """The GDC data release the API serves now (its `status` endpoint), to record with a download.
+
+    Only short scalar values are kept, so an odd answer cannot bloat or break the record.
+    """
+    url = f"{base_url.rstrip('/')}/status"
+    with make_session(retries, backoff) as session:
+        try:
+            response = session.get(url, timeout=timeout)
+        except requests.RequestException as error:
+            raise GdcError(f"GDC status query failed at {url}: {error}") from error
+    try:
+        status = response.json() if response.status_code == 200 else None
+    except ValueError:
+        status = None
+    if not isinstance(status, dict) or not isinstance(status.get("data_release"), str):
+        raise GdcError(
+            f"GDC status endpoint {url} answered HTTP {response.status_code} without a "
+            f"data_release: {response.text[:300]}"
+        )
+    record: dict[str, str | int | None] = {"api": base_url.rstrip("/")}
+    for key in ("data_release", "version", "tag", "commit"):
+        value = status.get(key)
+        if isinstance(value, str):
+            value = value[:200]
+        elif not isinstance(value, int) or isinstance(value, bool):
+            value = None
+        record[key] = value
+    return record

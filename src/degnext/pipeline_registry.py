@@ -1,4 +1,4 @@
-"""The eight DEGnext pipelines, built for the run's cohorts, and ``__default__`` = all of them."""
+"""The DEGnext pipelines, built for the run's cohorts, and ``__default__`` = all of them."""
 
 from kedro.pipeline import Pipeline
 
@@ -9,6 +9,7 @@ from degnext.pipelines import (
     cnn_transfer,
     ingestion,
     labeling,
+    multiqc,
     predict,
     reporting,
     robustness,
@@ -32,14 +33,15 @@ def register_pipelines() -> dict[str, Pipeline]:
     transfer_model = cohorts.configured_experiments(parameters)["transfer_model"]
     general, untrained = groups["general"], groups["untrained"]
     registry = {
-        "ingestion": ingestion.create_pipeline(groups["raw"], groups["released"]),
+        "ingestion": ingestion.create_pipeline(groups["raw"], groups["released"], groups["gdc"]),
         "labeling": labeling.create_pipeline(groups["raw"]),
         "splitting": splitting.create_pipeline(groups["raw"]),
         "cnn_general": cnn_general.create_pipeline(general),
         "cnn_transfer": cnn_transfer.create_pipeline(groups["train"], untrained, transfer_model),
         "baselines": baselines.create_pipeline(general, groups["train"], untrained),
         "robustness": robustness.create_pipeline(general),
-        "reporting": reporting.create_pipeline(general, untrained),
+        "reporting": reporting.create_pipeline(general, untrained, groups["gdc"]),
+        "multiqc": multiqc.create_pipeline(),
     }
     registry["__default__"] = sum(registry.values(), Pipeline([]))
     registry["predict"] = predict.create_pipeline(groups["every"])

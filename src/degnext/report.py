@@ -203,6 +203,23 @@ def run_section(parameters: Mapping, versions: Mapping[str, str] | None = None) 
     )
 
 
+def gdc_provenance_sections(table: pd.DataFrame) -> list[Section]:
+    """The 'Data provenance' section for cohorts downloaded from the GDC (none without them)."""
+    if table.empty:
+        return []
+    return [
+        Section(
+            "Data provenance (GDC)",
+            paragraphs=[
+                "The GDC data release each cohort was downloaded from (the API's status "
+                "endpoint at download time); every file, with its md5, is listed in "
+                "01_raw/<cohort>/gdc_manifest.tsv."
+            ],
+            tables=[("GDC data release and files per cohort", table)],
+        )
+    ]
+
+
 def roc_figure(curves: Mapping[str, tuple[np.ndarray, np.ndarray, float]], title: str) -> Figure:
     """ROC curves, one per name, AUC in the legend, chance diagonal (the paper's Figs. 3 and 4)."""
     fig = Figure(figsize=(6, 5.5))

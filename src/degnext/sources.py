@@ -1,8 +1,9 @@
 """Readers that turn local RNA-seq count files into one `Cohort` shape for ingestion.
 
-Every source (GDC download, gdc-client folder, count matrix) ends in the same `Cohort`, so the
-pipeline after ingestion never needs to know where the counts came from. The authors' released
-splits are a different shape (already filtered, normalized, labelled) and get `ReleaseCohort`.
+Every source (GDC download, gdc-client folder, count matrix; nf-core and AnnData files in
+`degnext.interop`) ends in the same `Cohort`, so the pipeline after ingestion never needs to know
+where the counts came from. The authors' released splits are a different shape (already
+filtered, normalized, labelled) and get `ReleaseCohort`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,12 +60,15 @@ class Cohort:
 
     counts: genes x samples (index "gene_id"); samples: one row per counts column, same order;
     genes: indexed like counts, gene_name / gene_type (NA where the source has none).
+    provenance: what a source records about where the counts came from (GDC: the data release
+    and the manifest of downloaded files), saved beside the raw data.
     """
 
     counts: pd.DataFrame
     samples: pd.DataFrame
     genes: pd.DataFrame
     name: str = ""
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if list(self.samples["barcode"]) != list(self.counts.columns):
@@ -129,7 +134,7 @@ def detect_counts_format(path: str | Path) -> str:
 def _integer_counts(values: pd.Series, where: str) -> pd.Series:
     """Counts as int64; non-numeric, missing, negative or fractional values are input errors."""
     numeric = pd.to_numeric(values, errors="coerce")
-    bad = numeric.isna() | (numeric < 0) | (numeric != np.floor(numeric))
+    bad = ~np.isfinite(numeric) | (numeric < 0) | (numeric != np.floor(numeric))
     if bad.any():
         raise DEGnextInputError(
             f"{where}: non-count value {values[bad].iloc[0]!r} for gene {values[bad].index[0]!r} "
@@ -138,7 +143,7 @@ def _integer_counts(values: pd.Series, where: str) -> pd.Series:
     return numeric.astype("int64")
 
 
-def _check_unique_genes(index: pd.Index, path: Path) -> None:
+def check_unique_genes(index: pd.Index, path: Path) -> None:
     duplicated = index[index.duplicated()]
     if len(duplicated):
         raise DEGnextInputError(f"counts file {path}: duplicated gene id {duplicated[0]!r}")
@@ -162,7 +167,7 @@ def read_star_counts(path: str | Path, counts_column: str = "unstranded") -> pd.
     if missing:
         raise DEGnextInputError(f"STAR counts file {path} lacks column(s) {', '.join(missing)}")
     table = table[~table["gene_id"].str.startswith("N_")].set_index("gene_id")
-    _check_unique_genes(table.index, path)
+    check_unique_genes(table.index, path)
     out = table[["gene_name", "gene_type"]].astype("string")
     out["count"] = _integer_counts(table[counts_column], f"STAR counts file {path}")
     return out
@@ -183,7 +188,7 @@ def read_htseq_counts(path: str | Path) -> pd.DataFrame:
         compression=_compression(path),
     )
     table = table[~table["gene_id"].str.startswith("__")].set_index("gene_id")
-    _check_unique_genes(table.index, path)
+    check_unique_genes(table.index, path)
     out = pd.DataFrame(
         {
             "gene_name": pd.array([pd.NA] * len(table), dtype="string"),
@@ -216,7 +221,7 @@ def _make_unique(barcodes: Sequence[str]) -> list[str]:
     return unique
 
 
-def _order_and_check(samples: pd.DataFrame, name: str) -> pd.DataFrame:
+def order_by_condition(samples: pd.DataFrame, name: str) -> pd.DataFrame:
     """Normal samples first, then tumor (the release's column order); both groups must be present."""
     for condition in ("normal", "tumor"):
         if not (samples["condition"] == condition).any():
@@ -242,7 +247,7 @@ def cohort_from_count_files(
         )
     samples = samples.reset_index(drop=True).copy()
     samples["barcode"] = _make_unique(list(samples["barcode"]))
-    samples = _order_and_check(samples, name)
+    samples = order_by_condition(samples, name)
     columns: dict[str, np.ndarray] = {}
     genes: pd.DataFrame | None = None
     reference_path: Path | None = None
@@ -315,13 +320,18 @@ def _read_table(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, sep=separator)
 
 
-def _samples_from_sheet(sheet_path: Path, barcodes: list[str], matrix_path: Path) -> pd.DataFrame:
-    """Sample types / conditions from a user sheet (barcode + sample_type or condition)."""
+def samples_from_sheet(sheet_path: Path, barcodes: list[str], matrix_path: Path) -> pd.DataFrame:
+    """Sample types / conditions from a user sheet (barcode or sample + sample_type or condition).
+
+    ``sample`` is the column name of nf-core sample sheets, ``barcode`` of GDC-style ones.
+    """
     sheet = _read_table(sheet_path)
+    if "barcode" not in sheet.columns and "sample" in sheet.columns:
+        sheet = sheet.rename(columns={"sample": "barcode"})
     if "barcode" not in sheet.columns or not {"sample_type", "condition"} & set(sheet.columns):
         raise DEGnextInputError(
-            f"sample sheet {sheet_path} needs a 'barcode' column and a 'sample_type' or "
-            "'condition' column"
+            f"sample sheet {sheet_path} needs a 'barcode' (or 'sample') column and a "
+            "'sample_type' or 'condition' column"
         )
     sheet = sheet.assign(barcode=sheet["barcode"].astype(str))
     duplicated = sheet["barcode"][sheet["barcode"].duplicated()]
@@ -335,21 +345,27 @@ def _samples_from_sheet(sheet_path: Path, barcodes: list[str], matrix_path: Path
             f"{len(only_matrix)} matrix column(s) not in the sheet {only_matrix[:5]}, "
             f"{len(only_sheet)} sheet barcode(s) not in the matrix {only_sheet[:5]}"
         )
-    sheet = sheet.set_index("barcode").loc[barcodes].reset_index()
-    if "sample_type" in sheet.columns:
-        sample_type = sheet["sample_type"].astype("string")
+    return sample_conditions(sheet.set_index("barcode").loc[barcodes], f"sample sheet {sheet_path}")
+
+
+def sample_conditions(table: pd.DataFrame, where: str) -> pd.DataFrame:
+    """barcode, sample_type, condition of the samples indexing `table`.
+
+    From its ``sample_type`` column (GDC names; other types get no condition and are left out
+    later) or else its ``condition`` column ('tumor' / 'normal').
+    """
+    if "sample_type" in table.columns:
+        sample_type = table["sample_type"].astype("string")
         condition = sample_type.map(CONDITION_BY_SAMPLE_TYPE)
     else:
-        condition = sheet["condition"].astype("string").str.strip().str.lower()
+        condition = table["condition"].astype("string").str.strip().str.lower()
         unknown = sorted(set(condition.dropna()) - {"tumor", "normal"})
         if unknown:
-            raise DEGnextInputError(
-                f"sample sheet {sheet_path}: condition values {unknown} are not 'tumor'/'normal'"
-            )
-        sample_type = pd.Series(pd.NA, index=sheet.index, dtype="string")
+            raise DEGnextInputError(f"{where}: condition values {unknown} are not 'tumor'/'normal'")
+        sample_type = pd.Series(pd.NA, index=table.index, dtype="string")
     return pd.DataFrame(
         {
-            "barcode": barcodes,
+            "barcode": [str(barcode) for barcode in table.index],
             "sample_type": sample_type.to_numpy(),
             "condition": condition.to_numpy(),
         }
@@ -370,15 +386,15 @@ def read_matrix(path: str | Path, sample_sheet: str | Path | None = None) -> Coh
     gene_column = table.columns[0]
     table = table.set_index(table[gene_column].astype(str)).drop(columns=gene_column)
     table.index.name = "gene_id"
-    _check_unique_genes(table.index, path)
+    check_unique_genes(table.index, path)
     barcodes = [str(column) for column in table.columns]
     if sample_sheet is None:
         sample_type = [sample_type_from_barcode(barcode) for barcode in barcodes]
         samples = pd.DataFrame({"barcode": barcodes, "sample_type": sample_type})
         samples["condition"] = samples["sample_type"].map(CONDITION_BY_SAMPLE_TYPE)
     else:
-        samples = _samples_from_sheet(Path(sample_sheet), barcodes, path)
-    samples = _order_and_check(samples[samples["condition"].notna()], str(path))
+        samples = samples_from_sheet(Path(sample_sheet), barcodes, path)
+    samples = order_by_condition(samples[samples["condition"].notna()], str(path))
     counts = pd.DataFrame(
         {
             str(column): _integer_counts(table[column], f"count matrix {path}, column {column!r}")
@@ -642,11 +658,22 @@ def _fetch_cohort() -> Callable[..., Cohort]:
     return fetch_cohort
 
 
+def _interop(reader: str) -> Callable[[], Callable[..., Cohort]]:
+    def load() -> Callable[..., Cohort]:
+        from degnext import interop  # interop imports this module, so import it lazily
+
+        return getattr(interop, reader)
+
+    return load
+
+
 # source name -> factory returning the loader, so optional sources import only when chosen.
 COHORT_LOADERS: dict[str, Callable[[], Callable[..., Cohort]]] = {
     "gdc": _fetch_cohort,
     "gdc_folder": lambda: read_gdc_folder,
     "matrix": lambda: read_matrix,
+    "nfcore": _interop("read_nfcore_counts"),
+    "anndata": _interop("read_anndata"),
 }
 
 

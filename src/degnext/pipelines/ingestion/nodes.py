@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -10,6 +11,9 @@ from degnext import annotations
 from degnext.errors import DEGnextInputError
 from degnext.pipelines.splitting.nodes import SPLIT_COLUMNS, assign_folds, require_fold_members
 from degnext.synthetic import Calibration, CohortSpec, generate_cohort
+
+if TYPE_CHECKING:
+    from degnext.sources import Cohort
 
 
 def ingest_cohort(
@@ -20,13 +24,33 @@ def ingest_cohort(
     if source == "synthetic":
         result = _synthetic(cohort.get("synthetic") or {}, ingestion["synthetic"], name)
     else:
-        from degnext import sources
-
-        loaded = sources.load_cohort(source, _source_settings(cohort, ingestion, source, name))
+        loaded = _load_source(cohort, ingestion, source, name)
         result = (loaded.counts, loaded.samples, loaded.genes, read_disease_genes(cohort, name))
     counts, samples, genes, disease_genes = result
     _require_both_conditions(samples, name)
     return counts, samples, genes.reset_index(), disease_genes
+
+
+def ingest_gdc_cohort(
+    cohort: dict, ingestion: dict, name: str
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
+    """``ingest_cohort`` of a GDC cohort, plus the manifest of its files and the data release."""
+    loaded = _load_source(cohort, ingestion, "gdc", name)
+    _require_both_conditions(loaded.samples, name)
+    return (
+        loaded.counts,
+        loaded.samples,
+        loaded.genes.reset_index(),
+        read_disease_genes(cohort, name),
+        loaded.provenance["gdc_manifest"],
+        loaded.provenance["gdc_release"],
+    )
+
+
+def _load_source(cohort: dict, ingestion: dict, source: str, name: str) -> Cohort:
+    from degnext import sources
+
+    return sources.load_cohort(source, _source_settings(cohort, ingestion, source, name))
 
 
 def _source_settings(cohort: dict, ingestion: dict, source: str, name: str) -> dict:

@@ -3,24 +3,30 @@
 from kedro.pipeline import Pipeline, node
 
 from degnext.pipelines import per_cohort
-from degnext.pipelines.ingestion.nodes import ingest_cohort, ingest_release
+from degnext.pipelines.ingestion.nodes import ingest_cohort, ingest_gdc_cohort, ingest_release
 
 
-def create_pipeline(cohorts: list[str], released: list[str] = (), **kwargs) -> Pipeline:
-    raw = [per_cohort(_raw_template(), name) for name in cohorts]
+def create_pipeline(
+    cohorts: list[str], released: list[str] = (), gdc: list[str] = (), **kwargs
+) -> Pipeline:
+    """``gdc`` cohorts (among ``cohorts``) also save their GDC manifest and data release."""
+    raw = [per_cohort(_raw_template(name in gdc), name) for name in cohorts]
     splits = [
         per_cohort(_release_template(), name) for name in released
     ]
     return Pipeline(raw + splits)
 
 
-def _raw_template() -> Pipeline:
+def _raw_template(gdc: bool) -> Pipeline:
+    ingest, provenance = (
+        (ingest_gdc_cohort, ["gdc_manifest", "gdc_release"]) if gdc else (ingest_cohort, [])
+    )
     return Pipeline(
         [
             node(
-                ingest_cohort,
+                ingest,
                 inputs=["params:cohort", "params:ingestion", "params:cohort_name"],
-                outputs=["raw_counts", "samples", "genes", "disease_genes"],
+                outputs=["raw_counts", "samples", "genes", "disease_genes", *provenance],
                 name="ingest_cohort",
             )
         ]

@@ -2,6 +2,7 @@
 
 from kedro.pipeline import Pipeline, node
 
+from degnext import exports
 from degnext.pipelines import per_cohort
 from degnext.pipelines.labeling import nodes
 
@@ -50,6 +51,7 @@ def _template() -> Pipeline:
                 outputs="dea_results",
                 name="differential_expression",
             ),
+            node(exports.de_table, "dea_results", "dea_results_tsv", name="de_table"),
             node(
                 nodes.build_features,
                 ["filtered_counts", "samples"],

@@ -26,3 +26,8 @@ def call_genes(
     known = splits.set_index("gene_id")[["symbol", "label", "set"]]
     table = calls.join(known, on="gene_id")
     return table[["gene_id", "symbol", "label", "set", "p_up", "logit", "call"]]
+
+
+def calls_table(predicted_calls: pd.DataFrame) -> pd.DataFrame:
+    """The calls for a TSV: most confident UR first, most confident DR last (by P(UR))."""
+    return predicted_calls.sort_values("p_up", ascending=False, kind="stable", ignore_index=True)

@@ -2,7 +2,7 @@
 
 from kedro.pipeline import Pipeline, node
 
-from degnext.pipelines.predict.nodes import call_genes
+from degnext.pipelines.predict.nodes import call_genes, calls_table
 
 
 def create_pipeline(cohorts: list[str], **kwargs) -> Pipeline:
@@ -13,6 +13,16 @@ def create_pipeline(cohorts: list[str], **kwargs) -> Pipeline:
                 inputs=["transfer.model", f"{name}.expression", f"{name}.splits", "params:predict"],
                 outputs=f"{name}.predicted_calls",
                 name="call_genes",
+                namespace=name,
+            )
+            for name in cohorts
+        ]
+        + [
+            node(
+                calls_table,
+                f"{name}.predicted_calls",
+                f"{name}.predicted_calls_tsv",
+                name="calls_table",
                 namespace=name,
             )
             for name in cohorts

@@ -188,6 +188,7 @@ def html_report(
     robustness: pd.DataFrame,
     enriched: pd.DataFrame,
     predicted: pd.DataFrame,
+    gdc_provenance: pd.DataFrame,
     reporting: dict,
     parameters: dict,
 ) -> str:
@@ -261,9 +262,33 @@ def html_report(
                 )
             ],
         ),
+        *report.gdc_provenance_sections(gdc_provenance),
         report.run_section(parameters),
     ]
     return report.build_html_report(reporting["title"], sections)
+
+
+def gdc_provenance_table(names: list[str], *records: dict | pd.DataFrame) -> pd.DataFrame:
+    """Per GDC cohort: the data release it was downloaded from and what its manifest holds.
+
+    ``records`` are the cohorts' ``gdc_release`` dicts, then their ``gdc_manifest`` tables.
+    """
+    releases, manifests = records[: len(names)], records[len(names) :]
+    rows = [
+        {
+            "dataset": name,
+            "data_release": release.get("data_release"),
+            "api_version": release.get("version"),
+            "workflow_type": ", ".join(sorted(set(manifest["workflow_type"]))),
+            "n_files": len(manifest),
+            "n_normal": int((manifest["sample_type"] == "Solid Tissue Normal").sum()),
+            "n_tumor": int((manifest["sample_type"] == "Primary Tumor").sum()),
+            "total_mb": round(float(manifest["file_size"].sum()) / 1e6, 1),
+        }
+        for name, release, manifest in zip(names, releases, manifests, strict=True)
+    ]
+    columns = ["dataset", "data_release", "api_version", "workflow_type", "n_files", "n_normal", "n_tumor", "total_mb"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _transfer_model_note(parameters: dict) -> str:

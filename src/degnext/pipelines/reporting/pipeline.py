@@ -5,11 +5,14 @@ from kedro.pipeline import Pipeline, node
 from degnext.pipelines.reporting import nodes
 
 
-def create_pipeline(cohorts: list[str], untrained: list[str], **kwargs) -> Pipeline:
+def create_pipeline(
+    cohorts: list[str], untrained: list[str], gdc: list[str] = (), **kwargs
+) -> Pipeline:
     """Reporting over the ``cohorts`` of general learning and the ``untrained`` of transfer.
 
     Nodes that take one input per cohort get the names of those cohorts, in the same order, from
-    the run's ``params:cohort_groups.<group>`` (``degnext.cohorts.cohort_groups``).
+    the run's ``params:cohort_groups.<group>`` (``degnext.cohorts.cohort_groups``); ``gdc``
+    cohorts add their data provenance.
     """
 
     def each(dataset: str, names: list[str] = cohorts) -> list[str]:
@@ -100,6 +103,12 @@ def create_pipeline(cohorts: list[str], untrained: list[str], **kwargs) -> Pipel
                 name="enrichment",
             ),
             node(
+                nodes.gdc_provenance_table,
+                ["params:cohort_groups.gdc", *each("gdc_release", gdc), *each("gdc_manifest", gdc)],
+                "reporting.gdc_provenance",
+                name="gdc_provenance",
+            ),
+            node(
                 nodes.html_report,
                 inputs=[
                     "reporting.general_table",
@@ -110,6 +119,7 @@ def create_pipeline(cohorts: list[str], untrained: list[str], **kwargs) -> Pipel
                     "reporting.robustness_table",
                     "reporting.enrichment",
                     "reporting.predicted_genes",
+                    "reporting.gdc_provenance",
                     "params:reporting",
                     "parameters",
                 ],
