@@ -1,6 +1,7 @@
 """Kedro datasets of the DEGnext project."""
 
 from degnext.datasets.checkpoint_dataset import CheckpointDataset
+from degnext.datasets.skops_dataset import SkopsDataset
 from degnext.datasets.state_dict_dataset import StateDictDataset
 
-__all__ = ["CheckpointDataset", "StateDictDataset"]
+__all__ = ["CheckpointDataset", "SkopsDataset", "StateDictDataset"]

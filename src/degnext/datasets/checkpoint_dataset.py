@@ -26,7 +26,7 @@ from kedro.io.core import (
 )
 
 import degnext
-from degnext.model import Checkpoint, DEGnext, from_checkpoint, to_checkpoint
+from degnext.model import Checkpoint, DEGnext, from_checkpoint, load_tensors, to_checkpoint
 
 FORMAT = "degnext-checkpoint/1"
 
@@ -75,8 +75,8 @@ class CheckpointDataset(AbstractVersionedDataset[DEGnext, DEGnext]):
         Args:
             filepath: Path to the checkpoint, optionally prefixed with an fsspec protocol
                 (``s3://``, ``gcs://``); no prefix means the local filesystem.
-            load_args: Extra arguments for ``torch.load`` (defaults: ``map_location="cpu"``,
-                ``weights_only=True``).
+            load_args: Extra arguments for ``torch.load`` (default ``map_location="cpu"``);
+                ``weights_only`` is always True, so loading a checkpoint never runs code.
             save_args: Extra arguments for ``torch.save``.
             version: Kedro ``Version``; ``load=None`` loads the latest, ``save=None`` makes one.
             credentials: Credentials of the underlying filesystem.
@@ -111,7 +111,7 @@ class CheckpointDataset(AbstractVersionedDataset[DEGnext, DEGnext]):
     def load(self) -> DEGnext:
         load_path = get_filepath_str(self._get_load_path(), self._protocol)
         with self._fs.open(load_path, "rb") as f:
-            payload = torch.load(f, **self._load_args)
+            payload = load_tensors(f, load_path, **self._load_args)
         if not isinstance(payload, dict) or payload.get("format") != FORMAT:
             raise DatasetError(f"{load_path} is not a {FORMAT} file")
         return from_checkpoint(
