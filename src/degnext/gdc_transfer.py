@@ -121,6 +121,36 @@ def retry_delay(
     return min(max(delay, asked or 0.0), max_retry_wait)
 
 
+class Attempts:
+    """The tries of one request: exponential backoff or the server's Retry-After between them
+    (at most ``max_retry_wait``), all within ``deadline`` seconds from now.
+
+    Iterate to get each try; ``failed`` records why one failed (and the answer, for its
+    Retry-After); after the loop ``timed_out`` says whether the deadline, not the number of
+    retries, ended it.
+    """
+
+    def __init__(self, retries: int, backoff: float, deadline: float, max_retry_wait: float):
+        self.retries, self.backoff, self.max_retry_wait = retries, backoff, max_retry_wait
+        self.end = time.monotonic() + deadline
+        self.tried, self.problem, self.timed_out = 0, "", False
+        self._last: requests.Response | None = None
+
+    def __iter__(self) -> Iterator[int]:
+        for attempt in range(self.retries + 1):
+            if attempt:
+                wait = retry_delay(attempt, self.backoff, self._last, self.max_retry_wait)
+                if time.monotonic() + wait > self.end:
+                    self.timed_out = True
+                    return
+                time.sleep(wait)
+            self.tried, self._last = self.tried + 1, None
+            yield attempt
+
+    def failed(self, problem: str, response: requests.Response | None = None) -> None:
+        self.problem, self._last = problem, response
+
+
 def stream_body(response: requests.Response, deadline: float) -> Iterator[bytes]:
     """The body's bytes as they arrive; DeadlineExceeded once ``time.monotonic()`` passes
     ``deadline``. read1 returns after one socket read, so a trickling server is caught between
@@ -165,32 +195,27 @@ def post_json(  # noqa: PLR0913
 
     ``deadline`` is seconds for the whole call, retries and waits included.
     """
-    end = time.monotonic() + deadline
-    problem, last, tried = "", None, 0
-    for attempt in range(retries + 1):
-        if attempt:
-            wait = retry_delay(attempt, backoff, last, max_retry_wait)
-            if time.monotonic() + wait > end:
-                break
-            time.sleep(wait)
-        tried += 1
+    attempts = Attempts(retries, backoff, deadline, max_retry_wait)
+    for _ in attempts:
         try:
             with session.post(url, json=body, timeout=timeout, stream=True) as response:
-                content = b"".join(stream_body(response, end))
+                content = b"".join(stream_body(response, attempts.end))
         except DeadlineExceeded:
             raise GdcError(f"GDC query at {url} took longer than deadline={deadline} s") from None
         except TRANSFER_ERRORS as error:
-            problem, last = f"connection failed ({error.__class__.__name__})", None
+            attempts.failed(f"connection failed ({error.__class__.__name__})")
             continue
         if response.status_code in RETRY_STATUS:
-            problem, last = f"HTTP {response.status_code}: {content[:300]!r}", response
+            attempts.failed(f"HTTP {response.status_code}: {content[:300]!r}", response)
             continue
         if response.status_code != 200:
             raise GdcError(
                 f"GDC query at {url} answered HTTP {response.status_code}: {content[:300]!r}"
             )
         return _answer_data(content, response, url)
-    raise GdcError(f"GDC query at {url} failed after {tried} attempt(s): {problem}")
+    raise GdcError(
+        f"GDC query at {url} failed after {attempts.tried} attempt(s): {attempts.problem}"
+    )
 
 
 def _md5(path: Path) -> str:
@@ -259,54 +284,46 @@ def download_file(  # noqa: PLR0913
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(target.name + ".part")
     url = f"{base_url.rstrip('/')}/data/{file.file_id}"
-    end = time.monotonic() + deadline
-    problem, last = "", None
+    attempts = Attempts(retries, backoff, deadline, max_retry_wait)
     with make_session() as session:
-        for attempt in range(retries + 1):
-            if attempt:
-                wait = retry_delay(attempt, backoff, last, max_retry_wait)
-                if time.monotonic() + wait > end:
-                    break
-                time.sleep(wait)
-            last = None
+        for _ in attempts:
             try:
-                _fetch_into(session, url, part, file.file_size, timeout, end)
+                _fetch_into(session, url, part, file.file_size, timeout, attempts.end)
             except requests.HTTPError as error:
                 status = error.response.status_code if error.response is not None else None
                 if status not in RETRY_STATUS:
                     raise GdcError(
                         f"GDC file {file.file_id} ({file.file_name}): HTTP {status} from {url}"
                     ) from error
-                problem, last = f"HTTP {status}", error.response
+                attempts.failed(f"HTTP {status}", error.response)
                 continue
             except DeadlineExceeded:
+                attempts.timed_out = True
                 break
             except _Oversized:
                 part.unlink()
-                problem = f"the server sent more than the {file.file_size} bytes listed"
+                attempts.failed(f"the server sent more than the {file.file_size} bytes listed")
                 continue
             except TRANSFER_ERRORS as error:
-                problem = f"connection failed ({error.__class__.__name__})"
+                attempts.failed(f"connection failed ({error.__class__.__name__})")
                 continue
             size = part.stat().st_size if part.exists() else 0
             if size < file.file_size:
-                problem = f"incomplete transfer ({size} of {file.file_size} bytes)"
+                attempts.failed(f"incomplete transfer ({size} of {file.file_size} bytes)")
                 continue
             if _md5(part) == file.md5sum:
                 os.replace(part, target)
                 return target
             part.unlink()
-            problem = f"md5 mismatch (expected {file.md5sum})"
-        else:
-            raise GdcError(
-                f"GDC file {file.file_id} ({file.file_name}) failed after {retries + 1} "
-                f"attempts: {problem}"
-            )
+            attempts.failed(f"md5 mismatch (expected {file.md5sum})")
+    where = f"GDC file {file.file_id} ({file.file_name}) from {url}"
+    if not attempts.timed_out:
+        raise GdcError(f"{where} failed after {attempts.tried} attempts: {attempts.problem}")
     have = part.stat().st_size if part.exists() else 0
     raise GdcError(
-        f"GDC file {file.file_id} ({file.file_name}) from {url}: not downloaded within "
-        f"deadline={deadline} s ({have} of {file.file_size} bytes kept for a rerun to resume)"
-        + (f"; last problem: {problem}" if problem else "")
+        f"{where}: not downloaded within deadline={deadline} s ({have} of {file.file_size} "
+        "bytes kept for a rerun to resume)"
+        + (f"; last problem: {attempts.problem}" if attempts.problem else "")
     )
 
 

@@ -17,6 +17,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from degnext.count_checks import (
+    check_not_all_zero,
+    check_sample_names,
+    integer_counts,
+    read_table,
+    report_dropped,
+)
 from degnext.errors import DEGnextInputError
 
 PRIMARY_TUMOR = "Primary Tumor"
@@ -74,6 +81,7 @@ class Cohort:
             raise DEGnextInputError(
                 f"cohort {self.name!r}: genes index does not match counts index"
             )
+        check_not_all_zero(self.counts, f"cohort {self.name!r}")
 
 
 def sample_type_from_barcode(barcode: str) -> str:
@@ -126,19 +134,10 @@ def detect_counts_format(path: str | Path) -> str:
     )
 
 
-def _integer_counts(values: pd.Series, where: str) -> pd.Series:
-    """Counts as int64; non-numeric, missing, negative or fractional values are input errors."""
-    numeric = pd.to_numeric(values, errors="coerce")
-    bad = numeric.isna() | (numeric < 0) | (numeric != np.floor(numeric))
-    if bad.any():
-        raise DEGnextInputError(
-            f"{where}: non-count value {values[bad].iloc[0]!r} for gene {values[bad].index[0]!r} "
-            "(need non-negative integers)"
-        )
-    return numeric.astype("int64")
-
-
-def _check_unique_genes(index: pd.Index, path: Path) -> None:
+def _check_genes(index: pd.Index, path: Path) -> None:
+    """At least one gene row, and no gene id twice."""
+    if len(index) == 0:
+        raise DEGnextInputError(f"counts file {path} has no gene rows")
     duplicated = index[index.duplicated()]
     if len(duplicated):
         raise DEGnextInputError(f"counts file {path}: duplicated gene id {duplicated[0]!r}")
@@ -162,9 +161,9 @@ def read_star_counts(path: str | Path, counts_column: str = "unstranded") -> pd.
     if missing:
         raise DEGnextInputError(f"STAR counts file {path} lacks column(s) {', '.join(missing)}")
     table = table[~table["gene_id"].str.startswith("N_")].set_index("gene_id")
-    _check_unique_genes(table.index, path)
+    _check_genes(table.index, path)
     out = table[["gene_name", "gene_type"]].astype("string")
-    out["count"] = _integer_counts(table[counts_column], f"STAR counts file {path}")
+    out["count"] = integer_counts(table[counts_column], f"STAR counts file {path}")
     return out
 
 
@@ -183,7 +182,7 @@ def read_htseq_counts(path: str | Path) -> pd.DataFrame:
         compression=_compression(path),
     )
     table = table[~table["gene_id"].str.startswith("__")].set_index("gene_id")
-    _check_unique_genes(table.index, path)
+    _check_genes(table.index, path)
     out = pd.DataFrame(
         {
             "gene_name": pd.array([pd.NA] * len(table), dtype="string"),
@@ -191,7 +190,7 @@ def read_htseq_counts(path: str | Path) -> pd.DataFrame:
         },
         index=table.index,
     )
-    out["count"] = _integer_counts(table["count"], f"HTSeq counts file {path}")
+    out["count"] = integer_counts(table["count"], f"HTSeq counts file {path}")
     return out
 
 
@@ -247,7 +246,10 @@ def cohort_from_count_files(
     genes: pd.DataFrame | None = None
     reference_path: Path | None = None
     for row, path in zip(samples.itertuples(), (paths[i] for i in samples.index), strict=True):
-        table = read_counts_file(path, counts_column)
+        try:
+            table = read_counts_file(path, counts_column)
+        except DEGnextInputError as error:
+            raise DEGnextInputError(f"sample {row.barcode}: {error}") from None
         if genes is None:
             genes, reference_path = table[["gene_name", "gene_type"]], path
         elif not table.index.equals(genes.index):
@@ -267,6 +269,20 @@ def cohort_from_count_files(
     return Cohort(counts=counts, samples=samples.reset_index(drop=True), genes=genes, name=name)
 
 
+def conditions_of(sample_types: pd.Series) -> pd.Series:
+    """'tumor' / 'normal' for the two GDC sample types used (case and spacing ignored), else NA."""
+    keys = sample_types.astype("string").str.split().str.join(" ").str.lower()
+    by_key = {name.lower(): condition for name, condition in CONDITION_BY_SAMPLE_TYPE.items()}
+    return keys.map(by_key).astype("string")
+
+
+def _keep_used(samples: pd.DataFrame, types: pd.Series, where: str) -> pd.DataFrame:
+    """Rows whose condition is known; the others are reported by type (log and warning)."""
+    used = samples["condition"].notna().to_numpy()
+    report_dropped(types[~used], len(samples), list(CONDITION_BY_SAMPLE_TYPE), where)
+    return samples[used]
+
+
 def read_gdc_folder(
     folder: str | Path, sample_sheet: str | Path, counts_column: str = "unstranded"
 ) -> Cohort:
@@ -274,12 +290,19 @@ def read_gdc_folder(
     folder, sample_sheet = Path(folder), Path(sample_sheet)
     if not folder.is_dir() or not any(folder.iterdir()):
         raise DEGnextInputError(f"GDC folder {folder} is missing or empty")
-    sheet = pd.read_csv(sample_sheet, sep="\t", dtype=str)
+    sheet = read_table(sample_sheet, "sample sheet", text=True)
     missing = [column for column in SAMPLE_SHEET_COLUMNS if column not in sheet.columns]
     if missing:
         raise DEGnextInputError(f"sample sheet {sample_sheet} lacks column(s) {', '.join(missing)}")
+    repeated = sheet["File ID"][sheet["File ID"].duplicated()]
+    if len(repeated):
+        raise DEGnextInputError(
+            f"sample sheet {sample_sheet} lists File ID {repeated.iloc[0]!r} twice; one file "
+            "would count as two samples"
+        )
     name = ",".join(sorted(sheet["Project ID"].dropna().unique())) or str(folder)
-    sheet = sheet[sheet["Sample Type"].isin(CONDITION_BY_SAMPLE_TYPE)]
+    sheet = sheet.assign(condition=conditions_of(sheet["Sample Type"]))
+    sheet = _keep_used(sheet, sheet["Sample Type"], f"sample sheet {sample_sheet}")
     paths = []
     for line, row in sheet.iterrows():
         path = folder / row["File ID"] / row["File Name"]
@@ -295,7 +318,7 @@ def read_gdc_folder(
         {
             "barcode": sheet["Sample ID"].to_numpy(),
             "sample_type": sheet["Sample Type"].to_numpy(),
-            "condition": sheet["Sample Type"].map(CONDITION_BY_SAMPLE_TYPE).to_numpy(),
+            "condition": sheet["condition"].to_numpy(),
             "file_id": sheet["File ID"].to_numpy(),
             "case_id": sheet["Case ID"].to_numpy(),
         }
@@ -306,27 +329,15 @@ def read_gdc_folder(
 # ---------------------------------------------------------------- count matrices
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    suffixes = "".join(path.suffixes).lower()
-    if suffixes.endswith(".parquet") or suffixes.endswith(".pq"):
-        table = pd.read_parquet(path)
-        return table.reset_index() if not isinstance(table.index, pd.RangeIndex) else table
-    separator = "," if ".csv" in suffixes else "\t"
-    return pd.read_csv(path, sep=separator)
-
-
 def _samples_from_sheet(sheet_path: Path, barcodes: list[str], matrix_path: Path) -> pd.DataFrame:
     """Sample types / conditions from a user sheet (barcode + sample_type or condition)."""
-    sheet = _read_table(sheet_path)
+    sheet = read_table(sheet_path, "sample sheet", text=True)
     if "barcode" not in sheet.columns or not {"sample_type", "condition"} & set(sheet.columns):
         raise DEGnextInputError(
             f"sample sheet {sheet_path} needs a 'barcode' column and a 'sample_type' or "
             "'condition' column"
         )
-    sheet = sheet.assign(barcode=sheet["barcode"].astype(str))
-    duplicated = sheet["barcode"][sheet["barcode"].duplicated()]
-    if len(duplicated):
-        raise DEGnextInputError(f"sample sheet {sheet_path} repeats barcode {duplicated.iloc[0]!r}")
+    sheet = sheet.assign(barcode=check_sample_names(sheet["barcode"], f"sample sheet {sheet_path}"))
     only_matrix = sorted(set(barcodes) - set(sheet["barcode"]))
     only_sheet = sorted(set(sheet["barcode"]) - set(barcodes))
     if only_matrix or only_sheet:
@@ -338,9 +349,9 @@ def _samples_from_sheet(sheet_path: Path, barcodes: list[str], matrix_path: Path
     sheet = sheet.set_index("barcode").loc[barcodes].reset_index()
     if "sample_type" in sheet.columns:
         sample_type = sheet["sample_type"].astype("string")
-        condition = sample_type.map(CONDITION_BY_SAMPLE_TYPE)
+        condition = conditions_of(sample_type)
     else:
-        condition = sheet["condition"].astype("string").str.strip().str.lower()
+        condition = sheet["condition"].astype("string").str.strip().str.lower().replace("", pd.NA)
         unknown = sorted(set(condition.dropna()) - {"tumor", "normal"})
         if unknown:
             raise DEGnextInputError(
@@ -359,33 +370,38 @@ def _samples_from_sheet(sheet_path: Path, barcodes: list[str], matrix_path: Path
 def read_matrix(path: str | Path, sample_sheet: str | Path | None = None) -> Cohort:
     """Read a genes x samples count matrix (CSV, TSV or Parquet; first column = gene id).
 
-    Without a sheet, sample types come from TCGA barcodes in the column names.
+    Without a sheet, sample types come from TCGA barcodes in the column names. Samples of other
+    types (or with an empty condition) are dropped and reported per type in the log.
     """
     path = Path(path)
     if not path.is_file():
         raise DEGnextInputError(f"count matrix {path} not found")
-    table = _read_table(path)
+    table = read_table(path, "count matrix")
     if table.shape[1] < 2:
         raise DEGnextInputError(f"count matrix {path} needs a gene id column and sample columns")
     gene_column = table.columns[0]
     table = table.set_index(table[gene_column].astype(str)).drop(columns=gene_column)
     table.index.name = "gene_id"
-    _check_unique_genes(table.index, path)
+    _check_genes(table.index, path)
     barcodes = [str(column) for column in table.columns]
     if sample_sheet is None:
         sample_type = [sample_type_from_barcode(barcode) for barcode in barcodes]
         samples = pd.DataFrame({"barcode": barcodes, "sample_type": sample_type})
-        samples["condition"] = samples["sample_type"].map(CONDITION_BY_SAMPLE_TYPE)
+        samples["condition"] = conditions_of(samples["sample_type"])
+        types = samples["sample_type"]
     else:
         samples = _samples_from_sheet(Path(sample_sheet), barcodes, path)
-    samples = _order_and_check(samples[samples["condition"].notna()], str(path))
+        types = samples["sample_type"].fillna(samples["condition"])
+    samples = _order_and_check(_keep_used(samples, types, f"count matrix {path}"), str(path))
     counts = pd.DataFrame(
         {
-            str(column): _integer_counts(table[column], f"count matrix {path}, column {column!r}")
-            for column in table.columns
+            str(column): integer_counts(
+                table[column], f"count matrix {path}, sample column {column!r}"
+            )
+            for column in samples["barcode"]
         },
         index=table.index,
-    )[list(samples["barcode"])]
+    )
     genes = pd.DataFrame(
         {
             "gene_name": pd.array([pd.NA] * len(counts), dtype="string"),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,16 @@ class Untouched:
 def untouched() -> Callable[[Path], Untouched]:
     """``untouched(folder)`` snapshots a folder; ``.check()`` later proves nothing in it changed."""
     return Untouched
+
+
+@contextmanager
+def _unchanged(root: Path) -> Iterator[None]:
+    guard = Untouched(root)
+    yield
+    assert guard.check() == set(), "files appeared"
+
+
+@pytest.fixture
+def frozen() -> Callable[[Path], AbstractContextManager[None]]:
+    """``with frozen(folder): ...`` fails if the block changes, removes or adds any file there."""
+    return _unchanged

@@ -15,21 +15,14 @@ from __future__ import annotations
 import io
 import json
 import os
-import uuid
 import zipfile
-from copy import deepcopy
 from pathlib import PurePosixPath
 from typing import Any
 
-import fsspec
 import skops.io as sio
-from kedro.io.core import (
-    AbstractVersionedDataset,
-    DatasetError,
-    Version,
-    get_filepath_str,
-    get_protocol_and_path,
-)
+from kedro.io.core import DatasetError, Version
+
+from degnext.datasets.file_dataset import FileDataset
 
 # Types the baselines' models hold that skops does not trust by itself (found with
 # skops.io.get_untrusted_types on each configured model); extend with load_args["trusted"].
@@ -102,7 +95,7 @@ def safe_loads(data: bytes, trusted: list[str], where: str) -> Any:
     return sio.loads(data, trusted=list(trusted))
 
 
-class SkopsDataset(AbstractVersionedDataset[Any, Any]):
+class SkopsDataset(FileDataset[Any, Any]):
     """Loads/saves a scikit-learn-style object (a model or a dict of models) as a skops file.
 
     Saving writes a temporary file beside the target and renames it, so a crash never leaves a
@@ -148,55 +141,21 @@ class SkopsDataset(AbstractVersionedDataset[Any, Any]):
             fs_args: Arguments for the fsspec filesystem constructor.
             metadata: Free-form metadata, ignored by Kedro.
         """
-        _fs_args = deepcopy(fs_args) or {}
-        protocol, path = get_protocol_and_path(str(filepath), version)
-        if protocol == "file":
-            _fs_args.setdefault("auto_mkdir", True)
-        self._protocol = protocol
-        self._fs = fsspec.filesystem(protocol, **(deepcopy(credentials) or {}), **_fs_args)
-        self.metadata = metadata
         super().__init__(
-            filepath=PurePosixPath(path),
+            filepath=filepath,
             version=version,
-            exists_function=self._fs.exists,
-            glob_function=self._fs.glob,
+            credentials=credentials,
+            fs_args=fs_args,
+            metadata=metadata,
         )
-        extra = list((load_args or {}).get("trusted", []))
-        self._trusted = sorted({*TRUSTED_TYPES, *extra})
+        self._trusted = sorted({*TRUSTED_TYPES, *(load_args or {}).get("trusted", [])})
 
     def _describe(self) -> dict[str, Any]:
         return {"filepath": self._filepath, "protocol": self._protocol, "version": self._version}
 
     def load(self) -> Any:
-        load_path = get_filepath_str(self._get_load_path(), self._protocol)
-        with self._fs.open(load_path, "rb") as f:
-            data = f.read()
+        data, load_path = self._read_bytes()
         return safe_loads(data, self._trusted, load_path)
 
     def save(self, data: Any) -> None:
-        payload = canonical_dumps(data)
-        save_path = get_filepath_str(self._get_save_path(), self._protocol)
-        tmp_path = f"{save_path}.tmp-{uuid.uuid4().hex}"
-        try:
-            with self._fs.open(tmp_path, "wb") as f:
-                f.write(payload)
-            self._fs.mv(tmp_path, save_path)
-        except Exception as exc:
-            if self._fs.exists(tmp_path):
-                self._fs.rm(tmp_path)
-            raise DatasetError(f"could not write model file {save_path}: {exc}") from exc
-        self._invalidate_cache()
-
-    def _exists(self) -> bool:
-        try:
-            load_path = get_filepath_str(self._get_load_path(), self._protocol)
-        except DatasetError:
-            return False
-        return self._fs.exists(load_path)
-
-    def _release(self) -> None:
-        super()._release()
-        self._invalidate_cache()
-
-    def _invalidate_cache(self) -> None:
-        self._fs.invalidate_cache(get_filepath_str(self._filepath, self._protocol))
+        self._write_bytes(canonical_dumps(data), "model file")
