@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import inspect
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ SOLID_TISSUE_NORMAL = "Solid Tissue Normal"
 CONDITION_BY_SAMPLE_TYPE = {PRIMARY_TUMOR: "tumor", SOLID_TISSUE_NORMAL: "normal"}
 STAR_COUNT_COLUMNS = ("unstranded", "stranded_first", "stranded_second")
 STAR_COLUMNS = ("gene_id", "gene_name", "gene_type", *STAR_COUNT_COLUMNS)
+logger = logging.getLogger(__name__)
 SAMPLE_SHEET_COLUMNS = ("File ID", "File Name", "Project ID", "Case ID", "Sample ID", "Sample Type")
 
 # TCGA sample-type codes (barcode field 4, first two digits) with their GDC names.
@@ -204,15 +206,27 @@ def read_counts_file(path: str | Path, counts_column: str = "unstranded") -> pd.
 # ---------------------------------------------------------------- assembling cohorts
 
 
-def _make_unique(barcodes: Sequence[str]) -> list[str]:
-    """Suffix repeated barcodes with .1, .2, ... (several files of one sample) so columns are unique."""
-    seen: dict[str, int] = {}
-    unique = []
-    for barcode in barcodes:
-        count = seen.get(barcode, 0)
-        unique.append(barcode if count == 0 else f"{barcode}.{count}")
-        seen[barcode] = count + 1
-    return unique
+def _name_columns(samples: pd.DataFrame, name: str) -> list[str]:
+    """One column name per count file: its sample barcode, or, for a sample measured by several
+    files, each file's aliquot barcode where those differ, else ``<barcode>|<file_id>``; never an
+    invented ``.1``."""
+    barcodes = samples["barcode"].astype(str)
+    repeated = barcodes.duplicated(keep=False)
+    if not repeated.any():
+        return list(barcodes)
+    file_ids = samples["file_id"] if "file_id" in samples else samples.index.to_series()
+    names = barcodes.where(~repeated, barcodes + "|" + file_ids.astype(str))
+    if "aliquot" in samples:
+        aliquots = samples["aliquot"].where(repeated)
+        distinct = aliquots.notna() & ~aliquots.duplicated(keep=False)
+        names = names.where(~distinct, aliquots)
+    logger.warning(
+        "cohort %r: %d sample(s) measured by several count files, kept as columns %s",
+        name,
+        barcodes[repeated].nunique(),
+        ", ".join(names[repeated]),
+    )
+    return check_sample_names(list(names), f"cohort {name!r}")
 
 
 def _order_and_check(samples: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -240,7 +254,7 @@ def cohort_from_count_files(
             f"cohort {name!r}: {len(samples)} sample rows for {len(paths)} files"
         )
     samples = samples.reset_index(drop=True).copy()
-    samples["barcode"] = _make_unique(list(samples["barcode"]))
+    samples["barcode"] = _name_columns(samples, name)
     samples = _order_and_check(samples, name)
     columns: dict[str, np.ndarray] = {}
     genes: pd.DataFrame | None = None

@@ -269,6 +269,20 @@ def test_sample_sheet_listing_one_file_twice(folder, frozen):
         read_gdc_folder(gdc, sheet)
 
 
+def test_one_sample_in_two_count_files_is_two_named_columns_not_a_dot_one(folder, frozen, caplog):
+    rows = [
+        ("f-n", N1, "Solid Tissue Normal", _star([1, 2, 3])),
+        ("f-t", T1, "Primary Tumor", _star([4, 5, 6])),
+        ("f-t-again", T1, "Primary Tumor", _star([7, 8, 9])),
+    ]
+    gdc, sheet = _gdc_folder(folder, rows)
+    with frozen(folder), caplog.at_level(logging.WARNING):
+        cohort = read_gdc_folder(gdc, sheet)
+    assert list(cohort.counts.columns) == [N1, f"{T1}|f-t", f"{T1}|f-t-again"]
+    assert cohort.counts[f"{T1}|f-t-again"].tolist() == [7, 8, 9]
+    assert f"{T1}|f-t, {T1}|f-t-again" in caplog.text
+
+
 # ---------------------------------------------------------------- sample types outside the two
 
 

@@ -167,6 +167,20 @@ def test_listing_shorter_than_its_total_is_an_error(gdc, site):
     assert guard.check() == set()
 
 
+def test_two_files_of_one_sample_are_named_by_their_aliquots(gdc, tmp_path):
+    again = replace(GOOD[2], file_id="f-t2-again", file_name="again.tsv")
+    gdc.files = {f.file_id: f for f in (*GOOD, again)}
+    hits = {f.file_id: f.hit() for f in gdc.files.values()}
+    hits["f-t2-again"]["cases"][0]["samples"][0]["portions"][0]["analytes"][0]["aliquots"] = [
+        {"submitter_id": f"{again.barcode}-21R-A999-07"}
+    ]
+    gdc.files_answer = _answer(list(hits.values()), 4)
+    cohort = fetch_cohort("TEST", tmp_path, base_url=gdc.base_url, **FAST)
+    aliquots = [f"{GOOD[2].barcode}-11R-A000-07", f"{GOOD[2].barcode}-21R-A999-07"]
+    assert list(cohort.counts.columns) == [*COLUMNS[:2], *aliquots]
+    assert cohort.samples["file_id"].tolist()[2:] == ["f-t2", "f-t2-again"]
+
+
 # ---------------------------------------------------------------- answers that are not the API's
 
 BAD_ANSWERS = {
