@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from degnext.errors import DEGnextInputError
+from degnext.release import read_release
 from degnext.sources import (
     Cohort,
     detect_counts_format,
@@ -18,7 +19,6 @@ from degnext.sources import (
     read_gdc_folder,
     read_htseq_counts,
     read_matrix,
-    read_release,
     read_star_counts,
     sample_type_from_barcode,
 )

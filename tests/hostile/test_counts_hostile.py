@@ -25,6 +25,7 @@ from degnext.pipelines.labeling.nodes import (
     normalize_counts,
 )
 from degnext.preprocessing import sample_outliers, validate_counts
+from degnext.release import read_release
 from degnext.sources import load_cohort, read_gdc_folder, read_matrix
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -456,3 +457,33 @@ def test_row_longer_than_the_header(folder, frozen):
         pytest.raises(DEGnextInputError, match=r"count matrix .*m\.csv cannot be read as a table"),
     ):
         read_matrix(path)
+
+
+RELEASE_CELLS = {
+    "overflow": ("1,2,3\n4,99999999999999999999,6\n", r"'99999999999999999999' at row 2, column 2"),
+    "infinite": ("1,2,3\n4,5,inf\n", r"inf at row 2, column 3"),
+    "text": ("1,2,3\n4,five,6\n", r"'five' at row 2, column 2"),
+    "missing": ("1,2,3\n4,,6\n", r"nan at row 2, column 2"),
+}
+
+
+@pytest.mark.parametrize("text,where", list(RELEASE_CELLS.values()), ids=list(RELEASE_CELLS))
+def test_release_matrix_cell_that_is_not_a_number_is_named(folder, frozen, text, where):
+    data = folder / "datasets"
+    data.mkdir()
+    (data / "TCGA-ABC_non_bio_test.csv").write_text(text)
+    (data / "TCGA-ABC_non_bio_test_label.txt").write_text("0\n1\n")
+    with (
+        frozen(folder),
+        pytest.raises(DEGnextInputError, match=rf"TCGA-ABC_non_bio_test\.csv: value {where}"),
+    ):
+        read_release(folder, "ABC")
+
+
+def test_empty_release_matrix(folder, frozen):
+    data = folder / "datasets"
+    data.mkdir()
+    (data / "TCGA-ABC_non_bio_test.csv").write_text("")
+    (data / "TCGA-ABC_non_bio_test_label.txt").write_text("0\n")
+    with frozen(folder), pytest.raises(DEGnextInputError, match=r"non_bio_test\.csv is empty"):
+        read_release(folder, "ABC")
