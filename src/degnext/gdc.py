@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+import requests
 
 from degnext.errors import DEGnextInputError
 from degnext.gdc_transfer import (
@@ -25,7 +26,6 @@ from degnext.gdc_transfer import (
     GdcFile,
     download_file,
     download_files,
-    make_session,
     post_json,
 )
 from degnext.sources import (
@@ -162,7 +162,7 @@ def query_files(  # noqa: PLR0913
     url = f"{base_url.rstrip('/')}/files"
     files: dict[str, GdcFile] = {}
     start = 0
-    with make_session() as session:
+    with requests.Session() as session:  # retries are post_json's, bounded by the deadline
         while True:
             data = post_json(
                 session,

@@ -90,11 +90,6 @@ class DeadlineExceeded(Exception):
     """A transfer ran past its deadline (the caller says which file or query)."""
 
 
-def make_session() -> requests.Session:
-    """A pooled session; retries are the callers' loops, so each can honour its deadline."""
-    return requests.Session()
-
-
 def _retry_after_seconds(value: str | None) -> float | None:
     """Seconds asked by a Retry-After header (delta seconds or an HTTP date); None if unusable."""
     if not value:
@@ -285,7 +280,7 @@ def download_file(  # noqa: PLR0913
     part = target.with_name(target.name + ".part")
     url = f"{base_url.rstrip('/')}/data/{file.file_id}"
     attempts = Attempts(retries, backoff, deadline, max_retry_wait)
-    with make_session() as session:
+    with requests.Session() as session:  # retries are our loop, bounded by the deadline
         for _ in attempts:
             try:
                 _fetch_into(session, url, part, file.file_size, timeout, attempts.end)
