@@ -15,18 +15,14 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from degnext import annotations
 from degnext.count_checks import DroppedSamplesWarning
 from degnext.errors import DEGnextInputError
-from degnext.pipelines.ingestion.nodes import ingest_cohort
-from degnext.pipelines.labeling.nodes import (
-    drop_outlier_samples,
-    filter_genes,
-    map_gene_symbols,
-    normalize_counts,
-)
-from degnext.preprocessing import sample_outliers, validate_counts
+from degnext.normalization import normalize, quantile_filter
+from degnext.preprocessing import map_to_hgnc, sample_outliers, validate_counts
 from degnext.release import read_release
 from degnext.sources import load_cohort, read_gdc_folder, read_matrix
+from degnext.synthetic import Calibration, CohortSpec, generate_cohort
 
 PROJECT = Path(__file__).resolve().parents[2]
 N1, N2, T1, T2 = "TCGA-AA-0001-11A", "TCGA-AA-0002-11A", "TCGA-AA-0001-01A", "TCGA-AA-0002-01A"
@@ -172,9 +168,8 @@ def test_all_zero_count_files(folder, frozen):
 
 def test_all_zero_raw_counts_stop_labeling():
     counts = pd.DataFrame(0, index=pd.Index(GENES, name="gene_id"), columns=[N1, N2, T1, T2])
-    samples = pd.DataFrame({"barcode": counts.columns, "condition": ["normal"] * 2 + ["tumor"] * 2})
     with pytest.raises(DEGnextInputError, match="X.raw_counts: every count"):
-        drop_outlier_samples(counts, samples, {}, {"cor_cut": 0.6}, name="X")
+        validate_counts(counts, "X.raw_counts")
 
 
 def _poisson_counts(n_samples: int, seed: int = 0) -> pd.DataFrame:
@@ -203,28 +198,25 @@ def test_constant_sample_is_an_outlier_by_name_and_the_others_are_unaffected(val
 
 
 def test_one_all_zero_sample_passes_normalization():
-    ingestion = yaml.safe_load((PROJECT / "conf/base/parameters_ingestion.yml").read_text())
-    cohort = {"source": "synthetic", "synthetic": {"like": "BRCA", "n_samples": 24, "seed": 4}}
-    counts, samples, genes, _ = ingest_cohort(cohort, ingestion["ingestion"], "Z")
-    dead = samples.loc[samples["condition"] == "tumor", "barcode"].iloc[0]
+    """Labeling's chain (outliers, HGNC mapping, normalization, filter) on a synthetic cohort
+    whose first tumor sample is all zero: it is dropped by name and nothing downstream breaks."""
+    settings = yaml.safe_load((PROJECT / "conf/base/parameters_ingestion.yml").read_text())
+    spec = CohortSpec("Z", n_genes=2500, n_normal=10, n_tumor=14, outlier_probability=0, seed=4)
+    calibration = Calibration(**settings["ingestion"]["synthetic"]["calibration"])
+    gencode = annotations.load_gencode()
+    cohort = generate_cohort(spec, calibration, gencode, annotations.load_gene_info())
+    counts = cohort.counts.copy()
+    dead = cohort.samples.loc[cohort.samples["condition"] == "tumor", "barcode"].iloc[0]
     counts[dead] = 0
-    labeling = {"cor_cut": 0.6, "normalization": "geneLength", "qnt_cut": 0.25}
-    kept, report = drop_outlier_samples(counts, samples, {}, labeling, name="Z")
+    validate_counts(counts, "Z.raw_counts")
+    kept, report = sample_outliers(counts, cor_cut=0.6)
     assert dead not in kept.columns and not report.set_index("barcode").loc[dead, "kept"]
-    mapped, _ = map_gene_symbols(kept, genes)
-    filtered = filter_genes(normalize_counts(mapped, {}, labeling), {}, labeling)
+    assert len(kept.columns) == 23
+    names = cohort.genes["gene_name"]
+    mapped, _ = map_to_hgnc(kept, gene_names=names, annotation=gencode)
+    filtered = quantile_filter(normalize(mapped, annotations.load_gene_info()), qnt_cut=0.25)
     assert len(filtered) > 100 and dead not in filtered.columns
     assert np.isfinite(filtered.to_numpy(dtype=float)).all()
-
-
-def test_cor_cut_that_drops_a_whole_group_names_the_parameter():
-    counts = _poisson_counts(6)
-    counts["s0"] = 0  # one of the two normal samples
-    samples = pd.DataFrame({"barcode": counts.columns, "condition": ["normal"] * 2 + ["tumor"] * 4})
-    with pytest.raises(
-        DEGnextInputError, match=r"labeling.cor_cut=0.6\) 1 normal and 4 tumor.*\['s0'\]"
-    ):
-        drop_outlier_samples(counts, samples, {}, {"cor_cut": 0.6}, name="X")
 
 
 # ---------------------------------------------------------------- duplicated sample columns

@@ -27,20 +27,7 @@ def drop_outlier_samples(
         )
     kept, report = preprocessing.sample_outliers(raw_counts, cor_cut=params["cor_cut"])
     report = report.merge(sheet[["condition"]], left_on="barcode", right_index=True, how="left")
-    _require_two_per_group(report, params["cor_cut"], name)
     return kept, report
-
-
-def _require_two_per_group(report: pd.DataFrame, cor_cut: float, name: str) -> None:
-    """The exact test needs replicates: stop here, naming the dropped samples, not in edgeR."""
-    left = report.loc[report["kept"], "condition"].value_counts()
-    if min(left.get("normal", 0), left.get("tumor", 0)) < 2:
-        dropped = report.loc[~report["kept"], "barcode"].tolist()
-        raise DEGnextInputError(
-            f"cohort {name!r}: after dropping outlier samples (labeling.cor_cut={cor_cut}) "
-            f"{left.get('normal', 0)} normal and {left.get('tumor', 0)} tumor sample(s) are "
-            f"left; at least 2 of each are needed. Dropped: {dropped[:10]}"
-        )
 
 
 def map_gene_symbols(
