@@ -28,7 +28,7 @@ from scipy.special import expit
 from degnext.metrics import binary_metrics
 from degnext.model import load_published
 from degnext.predict import predict_logits, release_inputs
-from degnext.sources import read_release
+from degnext.release import read_release
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT.parent / "shared"

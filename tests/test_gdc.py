@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import socket
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from fake_gdc import COHORT, FAST, FakeGdc, serve
 
 from degnext.errors import DEGnextInputError
 from degnext.gdc import (
@@ -25,285 +21,11 @@ from degnext.gdc import (
 )
 from degnext.sources import load_cohort
 
-FAST = {"backoff": 0.001, "timeout": 5.0, "progress": False}
-GENES = [
-    ("ENSG00000000003.15", "TSPAN6", "protein_coding"),
-    ("ENSG00000000005.6", "TNMD", "protein_coding"),
-    ("ENSG00000000419.13", "DPM1", "protein_coding"),
-]
-FILLER_GENES = 4000
-STATUS = {  # the API's /status answer, as api.gdc.cancer.gov gives it
-    "commit": "3f2c1a0",
-    "data_release": "Data Release 41.0 - August 28, 2024",
-    "status": "OK",
-    "tag": "6.1.0",
-    "version": 1,
-}
-
-
-def star_bytes(counts: list[int]) -> bytes:
-    """A GDC augmented_star_gene_counts.tsv (gene-model comment, header, 4 N_ rows, genes)."""
-    lines = [
-        "# gene-model: GENCODE v36",
-        "gene_id\tgene_name\tgene_type\tunstranded\tstranded_first\tstranded_second"
-        "\ttpm_unstranded\tfpkm_unstranded\tfpkm_uq_unstranded",
-    ]
-    lines += [
-        f"{name}\t\t\t5\t5\t5\t\t\t"
-        for name in ("N_unmapped", "N_multimapping", "N_noFeature", "N_ambiguous")
-    ]
-    lines += [
-        f"{gid}\t{sym}\t{kind}\t{c}\t{c}\t0\t1.0\t1.0\t1.0"
-        for (gid, sym, kind), c in zip(GENES, counts, strict=True)
-    ]
-    # filler genes make files span several download chunks, so a cut transfer leaves a .part
-    lines += [
-        f"ENSG9{i:010d}.1\tFILL{i}\tlncRNA\t{i % 7}\t{i % 7}\t0\t0.1\t0.1\t0.1"
-        for i in range(FILLER_GENES)
-    ]
-    return ("\n".join(lines) + "\n").encode()
-
-
-def htseq_bytes(counts: list[int]) -> bytes:
-    lines = [f"{gid}\t{c}" for (gid, _, _), c in zip(GENES, counts, strict=True)]
-    return ("\n".join([*lines, "__no_feature\t3", "__ambiguous\t1"]) + "\n").encode()
-
-
-@dataclass
-class FakeFile:
-    file_id: str
-    file_name: str
-    content: bytes
-    barcode: str
-    sample_type: str
-    project: str = "TCGA-TEST"
-    workflow: str = "STAR - Counts"
-
-    def hit(self) -> dict:
-        """A files-endpoint hit shaped like the GDC API's (nested cases/samples/aliquots)."""
-        return {
-            "id": self.file_id,
-            "file_id": self.file_id,
-            "file_name": self.file_name,
-            "md5sum": hashlib.md5(self.content).hexdigest(),
-            "file_size": len(self.content),
-            "cases": [
-                {
-                    "case_id": f"case-{self.barcode[:12]}",
-                    "submitter_id": self.barcode[:12],
-                    "samples": [
-                        {
-                            "submitter_id": self.barcode,
-                            "sample_type": self.sample_type,
-                            "portions": [
-                                {
-                                    "analytes": [
-                                        {
-                                            "aliquots": [
-                                                {"submitter_id": f"{self.barcode}-11R-A000-07"}
-                                            ]
-                                        }
-                                    ]
-                                }
-                            ],
-                        }
-                    ],
-                }
-            ],
-        }
-
-
-@dataclass
-class FakeGdc:
-    """State of the fake server: files, injected faults, and a log of what was requested."""
-
-    files: dict[str, FakeFile] = field(default_factory=dict)
-    fail_500: dict[str, int] = field(default_factory=dict)  # path -> 500 answers still to give
-    drop: dict[str, int] = field(default_factory=dict)  # file id -> connections still to drop
-    corrupt: set[str] = field(default_factory=set)  # file ids served with wrong bytes
-    log: list[tuple[str, str, str | None]] = field(default_factory=list)  # method, path, Range
-    bodies: list[dict] = field(default_factory=list)
-    bytes_sent: dict[str, int] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    base_url: str = ""
-    status: object = field(default_factory=lambda: dict(STATUS))  # what /status answers
-
-    def gets(self, file_id: str) -> list[str | None]:
-        return [rng for method, path, rng in self.log if path == f"/data/{file_id}"]
-
-
-def _matches(file: FakeFile, filters: dict) -> bool:
-    """Evaluate the `and` of `in` filters the client sends, on the fields the fake knows."""
-    values = {
-        "cases.project.project_id": file.project,
-        "files.analysis.workflow_type": file.workflow,
-        "cases.samples.sample_type": file.sample_type,
-        "files.data_category": "Transcriptome Profiling",
-        "files.data_type": "Gene Expression Quantification",
-        "files.access": "open",
-    }
-    assert filters["op"] == "and"
-    return all(
-        values[clause["content"]["field"]] in clause["content"]["value"]
-        for clause in filters["content"]
-    )
-
-
-def _handler(state: FakeGdc) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: object) -> None:  # keep pytest output clean
-            pass
-
-        def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def _injected_500(self) -> bool:
-            with state.lock:
-                left = state.fail_500.get(self.path, 0)
-                state.fail_500[self.path] = max(left - 1, 0)
-            if left:
-                self._reply(500, b'{"message": "injected"}')
-            return bool(left)
-
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            with state.lock:
-                state.log.append(("POST", self.path, None))
-                state.bodies.append(body)
-            if self.path != "/files" or self._injected_500():
-                return
-            hits = [f.hit() for f in state.files.values() if _matches(f, body["filters"])]
-            start, size = int(body.get("from", 0)), int(body["size"])
-            page = hits[start : start + size]
-            answer = {
-                "data": {
-                    "hits": page,
-                    "pagination": {
-                        "count": len(page),
-                        "total": len(hits),
-                        "size": size,
-                        "from": start,
-                        "sort": "",
-                        "page": start // size + 1,
-                        "pages": -(-len(hits) // size),
-                    },
-                },
-                "warnings": {},
-            }
-            self._reply(200, json.dumps(answer).encode(), {"Content-Type": "application/json"})
-
-        def do_GET(self) -> None:
-            with state.lock:
-                state.log.append(("GET", self.path, self.headers.get("Range")))
-            if self.path == "/status":
-                self._reply(200, json.dumps(state.status).encode())
-                return
-            file_id = self.path.removeprefix("/data/")
-            if file_id not in state.files:
-                self._reply(404, b"no such file")
-                return
-            if self._injected_500():
-                return
-            content = state.files[file_id].content
-            if file_id in state.corrupt:
-                content = content.replace(b"\t", b" ", 1)
-            start = 0
-            if self.headers.get("Range"):
-                start = int(self.headers["Range"].removeprefix("bytes=").split("-")[0])
-                if start >= len(content):
-                    self._reply(416, b"", {"Content-Range": f"bytes */{len(content)}"})
-                    return
-            body = content[start:]
-            self.send_response(206 if start else 200)
-            self.send_header("Content-Length", str(len(body)))
-            if start:
-                self.send_header(
-                    "Content-Range", f"bytes {start}-{len(content) - 1}/{len(content)}"
-                )
-            self.end_headers()
-            with state.lock:
-                dropping = state.drop.get(file_id, 0)
-                state.drop[file_id] = max(dropping - 1, 0)
-            if dropping:  # send half, then cut the connection mid-body
-                self.wfile.write(body[: len(body) // 2])
-                self.wfile.flush()
-                self.connection.shutdown(socket.SHUT_RDWR)
-                self.close_connection = True
-                sent = len(body) // 2
-            else:
-                self.wfile.write(body)
-                sent = len(body)
-            with state.lock:
-                state.bytes_sent[file_id] = state.bytes_sent.get(file_id, 0) + sent
-
-    return Handler
-
-
-COHORT = [
-    FakeFile(
-        "f-n1",
-        "n1.rna_seq.augmented_star_gene_counts.tsv",
-        star_bytes([1, 2, 3]),
-        "TCGA-AA-0001-11A",
-        "Solid Tissue Normal",
-    ),
-    FakeFile(
-        "f-t1",
-        "t1.rna_seq.augmented_star_gene_counts.tsv",
-        star_bytes([10, 20, 30]),
-        "TCGA-AA-0001-01A",
-        "Primary Tumor",
-    ),
-    FakeFile(
-        "f-t2",
-        "t2.rna_seq.augmented_star_gene_counts.tsv",
-        star_bytes([11, 0, 31]),
-        "TCGA-AA-0002-01A",
-        "Primary Tumor",
-    ),
-    FakeFile(
-        "f-m",
-        "m.rna_seq.augmented_star_gene_counts.tsv",
-        star_bytes([9, 9, 9]),
-        "TCGA-AA-0003-06A",
-        "Metastatic",
-    ),
-    FakeFile(
-        "f-h",
-        "h.htseq.counts",
-        htseq_bytes([4, 5, 6]),
-        "TCGA-AA-0004-11A",
-        "Solid Tissue Normal",
-        workflow="HTSeq - Counts",
-    ),
-    FakeFile(
-        "f-other",
-        "o.tsv",
-        star_bytes([0, 0, 0]),
-        "TCGA-BB-0001-01A",
-        "Primary Tumor",
-        project="TCGA-OTHER",
-    ),
-]
-
 
 @pytest.fixture
 def gdc() -> Iterator[FakeGdc]:
-    state = FakeGdc(files={f.file_id: f for f in COHORT})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serve(COHORT) as state:
+        yield state
 
 
 def test_query_filters_and_pages(gdc: FakeGdc) -> None:
@@ -449,11 +171,16 @@ def test_fetch_cohort_records_the_data_release_and_a_manifest(gdc: FakeGdc, tmp_
 
 
 @pytest.mark.parametrize(
-    "answer", [["not", "a", "dict"], {"status": "OK"}, {"data_release": 41}]
+    ("answer", "message"),
+    [
+        (["not", "a", "dict"], "not a JSON object"),
+        ({"status": "OK"}, "without a data_release"),
+        ({"data_release": 41}, "without a data_release"),
+    ],
 )
-def test_status_without_a_data_release_is_an_error(gdc: FakeGdc, answer: object) -> None:
+def test_status_without_a_data_release_is_an_error(gdc: FakeGdc, answer, message) -> None:
     gdc.status = answer
-    with pytest.raises(GdcError, match="without a data_release"):
+    with pytest.raises(GdcError, match=message):
         data_release(base_url=gdc.base_url, backoff=0.001)
 
 

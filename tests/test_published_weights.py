@@ -18,7 +18,7 @@ from degnext.datasets import CheckpointDataset
 from degnext.metrics import binary_metrics
 from degnext.model import DEGnext, load_published
 from degnext.predict import predict_logits, release_inputs
-from degnext.sources import read_release
+from degnext.release import read_release
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 RELEASE = SHARED / "data" / "degnext_release"

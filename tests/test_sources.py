@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from degnext.errors import DEGnextInputError
+from degnext.release import read_release
 from degnext.sources import (
     Cohort,
     detect_counts_format,
@@ -18,7 +19,6 @@ from degnext.sources import (
     read_gdc_folder,
     read_htseq_counts,
     read_matrix,
-    read_release,
     read_star_counts,
     sample_type_from_barcode,
 )
@@ -124,7 +124,7 @@ def test_counts_file_errors(tmp_path: Path) -> None:
     with pytest.raises(DEGnextInputError, match="ENSG00000000005.6"):
         read_counts_file(path)
     path.write_text(htseq_text([1, 2, 3]).replace("\t3\n", "\tinf\n"))
-    with pytest.raises(DEGnextInputError, match=r"non-count value .*inf.* for gene 'ENSG00000000419.13'"):
+    with pytest.raises(DEGnextInputError, match=r"inf for gene 'ENSG00000000419.13'"):
         read_counts_file(path)
 
 

@@ -3,27 +3,33 @@
 Downloads are resumable and verified: bytes stream into `<cache>/<file_id>/<file_name>.part`,
 which is renamed into place only after its md5 matches the API's md5sum, so an interrupted or
 corrupted transfer never looks like a finished file and a rerun only fetches what is missing.
+The API's answers are not trusted: a file id or name that is not one plain path component is
+refused before anything is written, a file listed twice counts once, and every download has a
+deadline (downloads and HTTP in ``degnext.gdc_transfer``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import os
 import re
-import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import requests
-from requests.adapters import HTTPAdapter
-from tqdm import tqdm
-from urllib3.util.retry import Retry
 
 from degnext.errors import DEGnextInputError
+from degnext.gdc_transfer import (
+    DEADLINE,
+    GDC_API,
+    MAX_RETRY_WAIT,
+    GdcError,
+    GdcFile,
+    download_file,
+    download_files,
+    hits_page,
+    request_json,
+)
 from degnext.sources import (
     CONDITION_BY_SAMPLE_TYPE,
     PRIMARY_TUMOR,
@@ -32,7 +38,6 @@ from degnext.sources import (
     cohort_from_count_files,
 )
 
-GDC_API = "https://api.gdc.cancer.gov"
 WORKFLOWS = ("STAR - Counts",)
 RETIRED_WORKFLOWS = ("HTSeq - Counts", "HTSeq - FPKM", "HTSeq - FPKM-UQ")
 MANIFEST_COLUMNS = (
@@ -46,7 +51,6 @@ MANIFEST_COLUMNS = (
     "case_id",
     "aliquot",
 )
-RETRY_STATUS = (429, 500, 502, 503, 504)
 FILE_FIELDS = (
     "file_id",
     "file_name",
@@ -58,25 +62,14 @@ FILE_FIELDS = (
     "cases.samples.sample_type",
     "cases.samples.portions.analytes.aliquots.submitter_id",
 )
-_CHUNK = 1 << 16
-
-
-class GdcError(DEGnextInputError):
-    """The GDC API or a download failed; a DEGnextInputError so the CLI shows one clear message."""
-
-
-@dataclass(frozen=True)
-class GdcFile:
-    """One counts file of the cohort with the sample it measures."""
-
-    file_id: str
-    file_name: str
-    md5sum: str
-    file_size: int
-    case_id: str
-    barcode: str
-    sample_type: str
-    aliquot: str | None = None
+__all__ = [
+    "GdcError",
+    "GdcFile",
+    "download_file",
+    "download_files",
+    "fetch_cohort",
+    "query_files",
+]
 
 
 def project_id(project: str) -> str:
@@ -121,26 +114,20 @@ def check_workflow(workflow: str) -> None:
         raise DEGnextInputError(f"workflow={workflow!r} is not one of {', '.join(WORKFLOWS)}")
 
 
-def make_session(retries: int = 5, backoff: float = 0.5) -> requests.Session:
-    """Session that retries connection failures and 5xx/429 answers with exponential backoff."""
-    retry = Retry(
-        total=retries,
-        connect=retries,
-        read=retries,
-        status=retries,
-        backoff_factor=backoff,
-        status_forcelist=RETRY_STATUS,
-        allowed_methods=frozenset({"GET", "POST"}),
-        raise_on_status=False,
-    )
-    session = requests.Session()
-    session.mount("http://", HTTPAdapter(max_retries=retry))
-    session.mount("https://", HTTPAdapter(max_retries=retry))
-    return session
-
-
-def _parse_hit(hit: dict) -> GdcFile:
+def _parse_hit(hit: dict, url: str) -> GdcFile:
     """GdcFile of one files-endpoint hit; counts files belong to exactly one kept sample."""
+    try:
+        return _hit_to_file(hit)
+    except GdcError as error:
+        raise GdcError(f"GDC answer of {url}: {error}") from None
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise GdcError(
+            f"GDC answer of {url}: malformed hit {str(hit)[:200]} ({error.__class__.__name__}: "
+            f"{error})"
+        ) from None
+
+
+def _hit_to_file(hit: dict) -> GdcFile:
     file_id = hit.get("file_id") or hit.get("id")
     samples = [
         (case, sample)
@@ -149,7 +136,7 @@ def _parse_hit(hit: dict) -> GdcFile:
         if sample.get("sample_type") in CONDITION_BY_SAMPLE_TYPE
     ]
     if len(samples) != 1:
-        raise DEGnextInputError(
+        raise GdcError(
             f"GDC file {file_id} is linked to {len(samples)} tumor/normal "
             "samples; expected exactly one"
         )
@@ -165,7 +152,7 @@ def _parse_hit(hit: dict) -> GdcFile:
         file_id=file_id,
         file_name=hit["file_name"],
         md5sum=hit["md5sum"],
-        file_size=int(hit["file_size"]),
+        file_size=hit["file_size"],
         case_id=case.get("case_id", ""),
         barcode=sample["submitter_id"],
         sample_type=sample["sample_type"],
@@ -173,7 +160,7 @@ def _parse_hit(hit: dict) -> GdcFile:
     )
 
 
-def query_files(
+def query_files(  # noqa: PLR0913
     project: str,
     *,
     base_url: str = GDC_API,
@@ -182,8 +169,15 @@ def query_files(
     retries: int = 5,
     backoff: float = 0.5,
     timeout: float = 60.0,
+    deadline: float = DEADLINE,
+    max_retry_wait: float = MAX_RETRY_WAIT,
 ) -> list[GdcFile]:
-    """All counts files of a project from the files endpoint, following its size/from pages."""
+    """All counts files of a project from the files endpoint, following its size/from pages.
+
+    A file listed again (a server that repeats hits across pages or ignores ``from``) counts
+    once; a page that adds nothing before ``pagination.total`` is reached is an error, never a
+    silently short or duplicated cohort.
+    """
     body = {
         "filters": files_filter(project, workflow),
         "fields": ",".join(FILE_FIELDS),
@@ -191,160 +185,43 @@ def query_files(
         "size": page_size,
     }
     url = f"{base_url.rstrip('/')}/files"
-    files: list[GdcFile] = []
-    with make_session(retries, backoff) as session:
+    files: dict[str, GdcFile] = {}
+    start = 0
+    with requests.Session() as session:  # retries are request_json's, bounded by the deadline
         while True:
-            try:
-                response = session.post(url, json={**body, "from": len(files)}, timeout=timeout)
-            except requests.RequestException as error:
-                raise GdcError(
-                    f"GDC files query for {project_id(project)} failed at {url}: {error}"
-                ) from error
-            if response.status_code != 200:
-                raise GdcError(
-                    f"GDC files query for {project_id(project)} answered "
-                    f"HTTP {response.status_code}: {response.text[:300]}"
-                )
-            data = response.json()["data"]
-            files.extend(_parse_hit(hit) for hit in data["hits"])
-            if not data["hits"] or len(files) >= int(data["pagination"]["total"]):
+            payload = request_json(
+                session,
+                url,
+                {**body, "from": start},
+                retries=retries,
+                backoff=backoff,
+                timeout=timeout,
+                deadline=deadline,
+                max_retry_wait=max_retry_wait,
+            )
+            data = hits_page(payload, url)
+            before = len(files)
+            for hit in data["hits"]:
+                file = _parse_hit(hit, url)
+                if files.setdefault(file.file_id, file) != file:
+                    raise GdcError(
+                        f"GDC answer of {url} lists file {file.file_id} twice, differently"
+                    )
+            start += len(data["hits"])
+            total = data["pagination"]["total"]
+            if len(files) >= total:
                 break
+            if len(files) == before:
+                raise GdcError(
+                    f"GDC answer of {url} (from={start - len(data['hits'])}) adds no new file: "
+                    f"{len(files)} of the {total} listed files received; the server does not page"
+                )
     if not files:
         raise DEGnextInputError(
             f"GDC has no open {workflow!r} gene-expression files of Primary Tumor or Solid Tissue "
             f"Normal samples for project {project_id(project)!r} (unknown project?)"
         )
-    return files
-
-
-def _md5(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _is_complete(path: Path, file: GdcFile) -> bool:
-    return path.is_file() and path.stat().st_size == file.file_size and _md5(path) == file.md5sum
-
-
-def _fetch_into(session: requests.Session, url: str, part: Path, timeout: float) -> None:
-    """Stream the file into `part`, continuing after the bytes already there (Range request)."""
-    offset = part.stat().st_size if part.exists() else 0
-    headers = {"Range": f"bytes={offset}-"} if offset else {}
-    with session.get(url, headers=headers, stream=True, timeout=timeout) as response:
-        if response.status_code == 416:  # nothing left to send: the .part already holds it all
-            return
-        response.raise_for_status()
-        resumed = response.status_code == 206 and response.headers.get(
-            "Content-Range", ""
-        ).startswith(f"bytes {offset}-")
-        with open(part, "ab" if resumed else "wb") as handle:
-            for chunk in response.iter_content(_CHUNK):
-                handle.write(chunk)
-
-
-def download_file(
-    file: GdcFile,
-    cache_dir: str | Path,
-    *,
-    base_url: str = GDC_API,
-    retries: int = 5,
-    backoff: float = 0.5,
-    timeout: float = 60.0,
-) -> Path:
-    """Fetch one file into <cache>/<file_id>/<file_name>, verified by md5; skip it if already there.
-
-    Server errors and dropped connections are retried with exponential backoff, resuming the
-    partial file; a finished file with a bad md5 discards only the .part before the next try.
-    """
-    target = Path(cache_dir) / file.file_id / file.file_name
-    if _is_complete(target, file):
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    part = target.with_name(target.name + ".part")
-    url = f"{base_url.rstrip('/')}/data/{file.file_id}"
-    problem = ""
-    with make_session(retries=0) as session:
-        for attempt in range(retries + 1):
-            if attempt:
-                time.sleep(backoff * 2 ** (attempt - 1))
-            try:
-                _fetch_into(session, url, part, timeout)
-            except requests.HTTPError as error:
-                status = error.response.status_code if error.response is not None else None
-                if status not in RETRY_STATUS:
-                    raise GdcError(
-                        f"GDC file {file.file_id} ({file.file_name}): HTTP {status} from {url}"
-                    ) from error
-                problem = f"HTTP {status}"
-                continue
-            except (
-                requests.ConnectionError,
-                requests.Timeout,
-                requests.exceptions.ChunkedEncodingError,
-            ) as error:
-                problem = f"connection failed ({error.__class__.__name__})"
-                continue
-            size = part.stat().st_size if part.exists() else 0
-            if size < file.file_size:
-                problem = f"incomplete transfer ({size} of {file.file_size} bytes)"
-                continue
-            if _md5(part) == file.md5sum:
-                os.replace(part, target)
-                return target
-            part.unlink()
-            problem = f"md5 mismatch (expected {file.md5sum})"
-    raise GdcError(
-        f"GDC file {file.file_id} ({file.file_name}) failed after {retries + 1} attempts: {problem}"
-    )
-
-
-def download_files(
-    files: Sequence[GdcFile],
-    cache_dir: str | Path,
-    *,
-    base_url: str = GDC_API,
-    max_workers: int = 4,
-    retries: int = 5,
-    backoff: float = 0.5,
-    timeout: float = 60.0,
-    progress: bool = True,
-) -> dict[str, Path]:
-    """Download files in parallel (bounded pool); file_id -> path. Failures are reported together
-    after every other file is done, so one bad file never costs the good ones."""
-    if max_workers < 1:
-        raise DEGnextInputError(f"max_workers={max_workers} must be at least 1")
-    paths: dict[str, Path] = {}
-    errors: list[str] = []
-    with (
-        ThreadPoolExecutor(max_workers=max_workers) as pool,
-        tqdm(total=len(files), unit="file", desc="GDC download", disable=not progress) as bar,
-    ):
-        futures = {
-            pool.submit(
-                download_file,
-                file,
-                cache_dir,
-                base_url=base_url,
-                retries=retries,
-                backoff=backoff,
-                timeout=timeout,
-            ): file
-            for file in files
-        }
-        for future in as_completed(futures):
-            try:
-                paths[futures[future].file_id] = future.result()
-            except GdcError as error:
-                errors.append(str(error))
-            bar.update(1)
-    if errors:
-        raise GdcError(
-            f"{len(errors)} of {len(files)} GDC file(s) failed: " + "; ".join(sorted(errors))
-        )
-    return paths
+    return list(files.values())
 
 
 def fetch_cohort(
@@ -358,26 +235,30 @@ def fetch_cohort(
     retries: int = 5,
     backoff: float = 0.5,
     timeout: float = 60.0,
+    deadline: float = DEADLINE,
+    max_retry_wait: float = MAX_RETRY_WAIT,
     progress: bool = True,
 ) -> Cohort:
-    """Query, download (resumably) and read a TCGA project's tumor and normal counts."""
-    files = query_files(
-        project,
-        base_url=base_url,
-        workflow=workflow,
-        retries=retries,
-        backoff=backoff,
-        timeout=timeout,
-    )
+    """Query, download (resumably) and read a TCGA project's tumor and normal counts.
+
+    ``timeout`` bounds each socket read, ``deadline`` each file (and each page of the file
+    list) as a whole, ``max_retry_wait`` any wait a server's Retry-After asks for.
+    """
+    transfer = {
+        "retries": retries,
+        "backoff": backoff,
+        "timeout": timeout,
+        "deadline": deadline,
+        "max_retry_wait": max_retry_wait,
+    }
+    files = query_files(project, base_url=base_url, workflow=workflow, **transfer)
     paths = download_files(
         files,
         cache_dir,
         base_url=base_url,
         max_workers=max_workers,
-        retries=retries,
-        backoff=backoff,
-        timeout=timeout,
         progress=progress,
+        **transfer,
     )
     samples = pd.DataFrame(
         {
@@ -392,8 +273,10 @@ def fetch_cohort(
     cohort = cohort_from_count_files(
         samples, [paths[file.file_id] for file in files], project_id(project), counts_column
     )
-    release = data_release(base_url=base_url, retries=retries, backoff=backoff, timeout=timeout)
-    provenance = {"gdc_manifest": files_manifest(files, workflow), "gdc_release": release}
+    provenance = {
+        "gdc_manifest": files_manifest(files, workflow),
+        "gdc_release": data_release(base_url=base_url, **transfer),
+    }
     return dataclasses.replace(cohort, provenance=provenance)
 
 
@@ -406,28 +289,33 @@ def files_manifest(files: Sequence[GdcFile], workflow: str) -> pd.DataFrame:
     return manifest[list(MANIFEST_COLUMNS)].sort_values(["barcode", "file_id"], ignore_index=True)
 
 
-def data_release(
-    *, base_url: str = GDC_API, retries: int = 5, backoff: float = 0.5, timeout: float = 60.0
+def data_release(  # noqa: PLR0913
+    *,
+    base_url: str = GDC_API,
+    retries: int = 5,
+    backoff: float = 0.5,
+    timeout: float = 60.0,
+    deadline: float = DEADLINE,
+    max_retry_wait: float = MAX_RETRY_WAIT,
 ) -> dict[str, str | int | None]:
-    """The GDC data release the API serves now (its `status` endpoint), to record with a download.
+    """The GDC data release the API serves now (its ``status`` endpoint), to record with a download.
 
     Only short scalar values are kept, so an odd answer cannot bloat or break the record.
     """
     url = f"{base_url.rstrip('/')}/status"
-    with make_session(retries, backoff) as session:
-        try:
-            response = session.get(url, timeout=timeout)
-        except requests.RequestException as error:
-            raise GdcError(f"GDC status query failed at {url}: {error}") from error
-    try:
-        status = response.json() if response.status_code == 200 else None
-    except ValueError:
-        status = None
-    if not isinstance(status, dict) or not isinstance(status.get("data_release"), str):
-        raise GdcError(
-            f"GDC status endpoint {url} answered HTTP {response.status_code} without a "
-            f"data_release: {response.text[:300]}"
+    with requests.Session() as session:
+        status = request_json(
+            session,
+            url,
+            None,
+            retries=retries,
+            backoff=backoff,
+            timeout=timeout,
+            deadline=deadline,
+            max_retry_wait=max_retry_wait,
         )
+    if not isinstance(status.get("data_release"), str):
+        raise GdcError(f"GDC status endpoint {url} answered without a data_release: {status!r:.300}")
     record: dict[str, str | int | None] = {"api": base_url.rstrip("/")}
     for key in ("data_release", "version", "tag", "commit"):
         value = status.get(key)

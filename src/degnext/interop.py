@@ -18,6 +18,7 @@ from degnext.errors import DEGnextInputError
 from degnext.sources import (
     Cohort,
     check_unique_genes,
+    keep_used,
     order_by_condition,
     sample_conditions,
     sample_type_from_barcode,
@@ -94,7 +95,8 @@ def _cohort(
     counts: pd.DataFrame, samples: pd.DataFrame, gene_names: pd.Series | None, path: Path
 ) -> Cohort:
     """Keep the samples that have a condition, normal first, with their genes' names."""
-    samples = order_by_condition(samples[samples["condition"].notna()], str(path))
+    types = samples["sample_type"].fillna(samples["condition"])
+    samples = order_by_condition(keep_used(samples, types, str(path)), str(path))
     counts = counts[list(samples["barcode"])]
     counts.index.name = "gene_id"
     names = gene_names if gene_names is not None else pd.Series(pd.NA, index=counts.index)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import pickle
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -217,10 +218,30 @@ def from_published(
     return model.eval()
 
 
+def load_tensors(source: Any, where: str, **load_args: Any) -> Any:
+    """torch.load limited to tensors and plain containers (``weights_only=True``), on CPU.
+
+    A file that asks to build any other object (a pickle payload that would run code) is refused
+    before anything in it runs, with a message naming the file rather than torch's advice to
+    load it unsafely. ``load_args`` go to torch.load (``map_location`` defaults to CPU).
+    """
+    if not load_args.pop("weights_only", True):
+        raise DEGnextInputError(
+            f"{where}: weights_only=False is refused, it would let the file run code"
+        )
+    try:
+        return torch.load(source, **{"map_location": "cpu", **load_args}, weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise DEGnextInputError(
+            f"{where} is not a plain weights file (it holds objects other than tensors and "
+            "plain containers, possibly code); refused, nothing in it was run"
+        ) from err
+
+
 def load_published(path: str | Path, n_inputs: int) -> DEGnext:
     """The authors' released transfer model (a bare state_dict with the binary head)."""
     try:
-        state = torch.load(Path(path), map_location="cpu", weights_only=True)
+        state = load_tensors(Path(path), f"published weights {path}")
     except FileNotFoundError as err:
         raise DEGnextInputError(f"published DEGnext weights not found: {path}") from err
     model = from_published(state, n_inputs, f"published weights {path}")

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
+from degnext.count_checks import check_not_all_zero
 from degnext.errors import DEGnextInputError
 
 _N_BINS = 10
@@ -194,6 +195,7 @@ def normalize(counts: pd.DataFrame, gene_info: pd.DataFrame,
     """
     if method not in METHODS:
         raise DEGnextInputError(f"parameter method must be one of {METHODS}, got {method!r}")
+    check_not_all_zero(counts, "counts to normalize")
     info = _check_gene_info(gene_info)
     tab = counts.set_axis(tcgabiolinks_row_names(counts.index), axis=0)
     if not tab.index.isin(info.index).any():

@@ -5,23 +5,27 @@ Mirrors the steps TCGAbiolinks runs before `TCGAanalyze_Normalization` (DEGnext 
 
 from __future__ import annotations
 
+import logging
 import re
 
 import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from degnext.count_checks import MAX_COUNT, check_not_all_zero
 from degnext.errors import DEGnextInputError
 
 _VERSION_SUFFIX = re.compile(r"\.\d+(_PAR_Y)?$")
 _RANK_CHUNK = 64
+logger = logging.getLogger(__name__)
 
 
 def validate_counts(counts: pd.DataFrame, name: str = "counts") -> None:
     """Reject count matrices the statistics would silently mis-handle.
 
     Raises DEGnextInputError naming the first offending barcode / gene: duplicated barcodes or gene
-    ids, non-numeric columns, NaN, negative or non-integer values.
+    ids, non-numeric columns, NaN, negative, non-integer or absurd (>= 2**53) values, and a matrix
+    without genes or with only zeros.
     """
     dup_cols = counts.columns[counts.columns.duplicated()]
     if len(dup_cols):
@@ -34,9 +38,10 @@ def validate_counts(counts: pd.DataFrame, name: str = "counts") -> None:
         raise DEGnextInputError(f"{name}: non-numeric values in column(s) {non_numeric[:5]}")
     values = counts.to_numpy()
     checks = [("NaN", np.isnan), ("negative", lambda v: v < 0),
-              ("non-integer", lambda v: v != np.floor(v))]
+              ("non-integer", lambda v: v != np.floor(v)),
+              ("absurd (>= 2**53)", lambda v: v >= MAX_COUNT)]
     if np.issubdtype(values.dtype, np.integer):
-        checks = checks[1:2]
+        checks = checks[1:2] + checks[3:]
     for label, test in checks:
         with np.errstate(invalid="ignore"):
             bad = test(values)
@@ -45,6 +50,7 @@ def validate_counts(counts: pd.DataFrame, name: str = "counts") -> None:
             raise DEGnextInputError(
                 f"{name}: {label} count {values[row, col]!r} at gene {counts.index[row]!r}, "
                 f"sample {counts.columns[col]!r} ({int(bad.sum())} such value(s))")
+    check_not_all_zero(counts, name)
 
 
 def _standardized_ranks(values: np.ndarray) -> np.ndarray:
@@ -67,21 +73,34 @@ def sample_outliers(counts: pd.DataFrame, cor_cut: float = 0.6) -> tuple[pd.Data
     cut. The row means are computed as z_i . sum_k z_k / n over standardized column ranks, a single
     BLAS matrix-vector product, so the n x n matrix is never built (60,483 x 1,215 in seconds).
     Unlike TCGAbiolinks, the kept columns keep their input order (it reorders by sample type).
+    A sample whose counts are all equal (all zero, typically) has no Spearman correlation (R's
+    cor gives NA, which would make every sample's mean NA): it is an outlier, reported by name
+    with a NaN mean, and the others' means are computed without it.
     Returns (kept counts, report with barcode, mean_correlation, kept, reason).
     """
     if not 0 <= cor_cut < 1:
         raise DEGnextInputError(f"parameter cor_cut must be in [0, 1), got {cor_cut}")
-    if counts.shape[1] < 2:
-        raise DEGnextInputError(f"counts: need at least 2 samples, got {counts.shape[1]}")
-    z = _standardized_ranks(counts.to_numpy())
-    mean_cor = z.T @ z.sum(axis=1) / z.shape[1]
-    kept = mean_cor > cor_cut
+    values = counts.to_numpy()
+    constant = (values == values[:1]).all(axis=0)
+    if (~constant).sum() < 2:
+        raise DEGnextInputError(
+            f"counts: need at least 2 samples whose counts vary, got {int((~constant).sum())} "
+            f"of {counts.shape[1]}")
+    z = _standardized_ranks(values[:, ~constant])
+    mean_cor = np.full(counts.shape[1], np.nan)
+    mean_cor[~constant] = z.T @ z.sum(axis=1) / z.shape[1]
+    kept = ~constant & (np.nan_to_num(mean_cor, nan=-np.inf) > cor_cut)
+    reason = np.where(kept, "", f"mean Spearman correlation <= {cor_cut}")
     report = pd.DataFrame({
         "barcode": counts.columns.astype(str),
         "mean_correlation": mean_cor,
         "kept": kept,
-        "reason": np.where(kept, "", f"mean Spearman correlation <= {cor_cut}"),
+        "reason": np.where(constant, "all counts equal (all zero?): no Spearman correlation",
+                           reason),
     })
+    if constant.any():
+        logger.warning("outlier sample(s) with the same count for every gene (no correlation): %s",
+                       ", ".join(report["barcode"][constant]))
     return counts.loc[:, kept], report
 
 

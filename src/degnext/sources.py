@@ -2,14 +2,15 @@
 
 Every source (GDC download, gdc-client folder, count matrix; nf-core and AnnData files in
 `degnext.interop`) ends in the same `Cohort`, so the pipeline after ingestion never needs to know
-where the counts came from. The authors' released splits are a different shape (already
-filtered, normalized, labelled) and get `ReleaseCohort`.
+where the counts came from. The authors' released
+splits are a different shape (already filtered, normalized, labelled): see `degnext.release`.
 """
 
 from __future__ import annotations
 
 import gzip
 import inspect
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from degnext.count_checks import (
+    check_not_all_zero,
+    check_sample_names,
+    integer_counts,
+    read_table,
+    report_dropped,
+)
 from degnext.errors import DEGnextInputError
 
 PRIMARY_TUMOR = "Primary Tumor"
@@ -26,6 +34,7 @@ SOLID_TISSUE_NORMAL = "Solid Tissue Normal"
 CONDITION_BY_SAMPLE_TYPE = {PRIMARY_TUMOR: "tumor", SOLID_TISSUE_NORMAL: "normal"}
 STAR_COUNT_COLUMNS = ("unstranded", "stranded_first", "stranded_second")
 STAR_COLUMNS = ("gene_id", "gene_name", "gene_type", *STAR_COUNT_COLUMNS)
+logger = logging.getLogger(__name__)
 SAMPLE_SHEET_COLUMNS = ("File ID", "File Name", "Project ID", "Case ID", "Sample ID", "Sample Type")
 
 # TCGA sample-type codes (barcode field 4, first two digits) with their GDC names.
@@ -79,6 +88,7 @@ class Cohort:
             raise DEGnextInputError(
                 f"cohort {self.name!r}: genes index does not match counts index"
             )
+        check_not_all_zero(self.counts, f"cohort {self.name!r}")
 
 
 def sample_type_from_barcode(barcode: str) -> str:
@@ -131,19 +141,10 @@ def detect_counts_format(path: str | Path) -> str:
     )
 
 
-def _integer_counts(values: pd.Series, where: str) -> pd.Series:
-    """Counts as int64; non-numeric, missing, negative or fractional values are input errors."""
-    numeric = pd.to_numeric(values, errors="coerce")
-    bad = ~np.isfinite(numeric) | (numeric < 0) | (numeric != np.floor(numeric))
-    if bad.any():
-        raise DEGnextInputError(
-            f"{where}: non-count value {values[bad].iloc[0]!r} for gene {values[bad].index[0]!r} "
-            "(need non-negative integers)"
-        )
-    return numeric.astype("int64")
-
-
 def check_unique_genes(index: pd.Index, path: Path) -> None:
+    """At least one gene row, and no gene id twice."""
+    if len(index) == 0:
+        raise DEGnextInputError(f"counts file {path} has no gene rows")
     duplicated = index[index.duplicated()]
     if len(duplicated):
         raise DEGnextInputError(f"counts file {path}: duplicated gene id {duplicated[0]!r}")
@@ -169,7 +170,7 @@ def read_star_counts(path: str | Path, counts_column: str = "unstranded") -> pd.
     table = table[~table["gene_id"].str.startswith("N_")].set_index("gene_id")
     check_unique_genes(table.index, path)
     out = table[["gene_name", "gene_type"]].astype("string")
-    out["count"] = _integer_counts(table[counts_column], f"STAR counts file {path}")
+    out["count"] = integer_counts(table[counts_column], f"STAR counts file {path}")
     return out
 
 
@@ -196,7 +197,7 @@ def read_htseq_counts(path: str | Path) -> pd.DataFrame:
         },
         index=table.index,
     )
-    out["count"] = _integer_counts(table["count"], f"HTSeq counts file {path}")
+    out["count"] = integer_counts(table["count"], f"HTSeq counts file {path}")
     return out
 
 
@@ -210,15 +211,27 @@ def read_counts_file(path: str | Path, counts_column: str = "unstranded") -> pd.
 # ---------------------------------------------------------------- assembling cohorts
 
 
-def _make_unique(barcodes: Sequence[str]) -> list[str]:
-    """Suffix repeated barcodes with .1, .2, ... (several files of one sample) so columns are unique."""
-    seen: dict[str, int] = {}
-    unique = []
-    for barcode in barcodes:
-        count = seen.get(barcode, 0)
-        unique.append(barcode if count == 0 else f"{barcode}.{count}")
-        seen[barcode] = count + 1
-    return unique
+def _name_columns(samples: pd.DataFrame, name: str) -> list[str]:
+    """One column name per count file: its sample barcode, or, for a sample measured by several
+    files, each file's aliquot barcode where those differ, else ``<barcode>|<file_id>``; never an
+    invented ``.1``."""
+    barcodes = samples["barcode"].astype(str)
+    repeated = barcodes.duplicated(keep=False)
+    if not repeated.any():
+        return list(barcodes)
+    file_ids = samples["file_id"] if "file_id" in samples else samples.index.to_series()
+    names = barcodes.where(~repeated, barcodes + "|" + file_ids.astype(str))
+    if "aliquot" in samples:
+        aliquots = samples["aliquot"].where(repeated)
+        distinct = aliquots.notna() & ~aliquots.duplicated(keep=False)
+        names = names.where(~distinct, aliquots)
+    logger.warning(
+        "cohort %r: %d sample(s) measured by several count files, kept as columns %s",
+        name,
+        barcodes[repeated].nunique(),
+        ", ".join(names[repeated]),
+    )
+    return check_sample_names(list(names), f"cohort {name!r}")
 
 
 def order_by_condition(samples: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -246,13 +259,16 @@ def cohort_from_count_files(
             f"cohort {name!r}: {len(samples)} sample rows for {len(paths)} files"
         )
     samples = samples.reset_index(drop=True).copy()
-    samples["barcode"] = _make_unique(list(samples["barcode"]))
+    samples["barcode"] = _name_columns(samples, name)
     samples = order_by_condition(samples, name)
     columns: dict[str, np.ndarray] = {}
     genes: pd.DataFrame | None = None
     reference_path: Path | None = None
     for row, path in zip(samples.itertuples(), (paths[i] for i in samples.index), strict=True):
-        table = read_counts_file(path, counts_column)
+        try:
+            table = read_counts_file(path, counts_column)
+        except DEGnextInputError as error:
+            raise DEGnextInputError(f"sample {row.barcode}: {error}") from None
         if genes is None:
             genes, reference_path = table[["gene_name", "gene_type"]], path
         elif not table.index.equals(genes.index):
@@ -272,6 +288,20 @@ def cohort_from_count_files(
     return Cohort(counts=counts, samples=samples.reset_index(drop=True), genes=genes, name=name)
 
 
+def conditions_of(sample_types: pd.Series) -> pd.Series:
+    """'tumor' / 'normal' for the two GDC sample types used (case and spacing ignored), else NA."""
+    keys = sample_types.astype("string").str.split().str.join(" ").str.lower()
+    by_key = {name.lower(): condition for name, condition in CONDITION_BY_SAMPLE_TYPE.items()}
+    return keys.map(by_key).astype("string")
+
+
+def keep_used(samples: pd.DataFrame, types: pd.Series, where: str) -> pd.DataFrame:
+    """Rows whose condition is known; the others are reported by ``types`` (log and warning)."""
+    used = samples["condition"].notna().to_numpy()
+    report_dropped(types[~used], len(samples), list(CONDITION_BY_SAMPLE_TYPE), where)
+    return samples[used]
+
+
 def read_gdc_folder(
     folder: str | Path, sample_sheet: str | Path, counts_column: str = "unstranded"
 ) -> Cohort:
@@ -279,12 +309,19 @@ def read_gdc_folder(
     folder, sample_sheet = Path(folder), Path(sample_sheet)
     if not folder.is_dir() or not any(folder.iterdir()):
         raise DEGnextInputError(f"GDC folder {folder} is missing or empty")
-    sheet = pd.read_csv(sample_sheet, sep="\t", dtype=str)
+    sheet = read_table(sample_sheet, "sample sheet", text=True)
     missing = [column for column in SAMPLE_SHEET_COLUMNS if column not in sheet.columns]
     if missing:
         raise DEGnextInputError(f"sample sheet {sample_sheet} lacks column(s) {', '.join(missing)}")
+    repeated = sheet["File ID"][sheet["File ID"].duplicated()]
+    if len(repeated):
+        raise DEGnextInputError(
+            f"sample sheet {sample_sheet} lists File ID {repeated.iloc[0]!r} twice; one file "
+            "would count as two samples"
+        )
     name = ",".join(sorted(sheet["Project ID"].dropna().unique())) or str(folder)
-    sheet = sheet[sheet["Sample Type"].isin(CONDITION_BY_SAMPLE_TYPE)]
+    sheet = sheet.assign(condition=conditions_of(sheet["Sample Type"]))
+    sheet = keep_used(sheet, sheet["Sample Type"], f"sample sheet {sample_sheet}")
     paths = []
     for line, row in sheet.iterrows():
         path = folder / row["File ID"] / row["File Name"]
@@ -300,7 +337,7 @@ def read_gdc_folder(
         {
             "barcode": sheet["Sample ID"].to_numpy(),
             "sample_type": sheet["Sample Type"].to_numpy(),
-            "condition": sheet["Sample Type"].map(CONDITION_BY_SAMPLE_TYPE).to_numpy(),
+            "condition": sheet["condition"].to_numpy(),
             "file_id": sheet["File ID"].to_numpy(),
             "case_id": sheet["Case ID"].to_numpy(),
         }
@@ -311,21 +348,12 @@ def read_gdc_folder(
 # ---------------------------------------------------------------- count matrices
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    suffixes = "".join(path.suffixes).lower()
-    if suffixes.endswith(".parquet") or suffixes.endswith(".pq"):
-        table = pd.read_parquet(path)
-        return table.reset_index() if not isinstance(table.index, pd.RangeIndex) else table
-    separator = "," if ".csv" in suffixes else "\t"
-    return pd.read_csv(path, sep=separator)
-
-
 def samples_from_sheet(sheet_path: Path, barcodes: list[str], matrix_path: Path) -> pd.DataFrame:
     """Sample types / conditions from a user sheet (barcode or sample + sample_type or condition).
 
     ``sample`` is the column name of nf-core sample sheets, ``barcode`` of GDC-style ones.
     """
-    sheet = _read_table(sheet_path)
+    sheet = read_table(sheet_path, "sample sheet", text=True)
     if "barcode" not in sheet.columns and "sample" in sheet.columns:
         sheet = sheet.rename(columns={"sample": "barcode"})
     if "barcode" not in sheet.columns or not {"sample_type", "condition"} & set(sheet.columns):
@@ -333,10 +361,7 @@ def samples_from_sheet(sheet_path: Path, barcodes: list[str], matrix_path: Path)
             f"sample sheet {sheet_path} needs a 'barcode' (or 'sample') column and a "
             "'sample_type' or 'condition' column"
         )
-    sheet = sheet.assign(barcode=sheet["barcode"].astype(str))
-    duplicated = sheet["barcode"][sheet["barcode"].duplicated()]
-    if len(duplicated):
-        raise DEGnextInputError(f"sample sheet {sheet_path} repeats barcode {duplicated.iloc[0]!r}")
+    sheet = sheet.assign(barcode=check_sample_names(sheet["barcode"], f"sample sheet {sheet_path}"))
     only_matrix = sorted(set(barcodes) - set(sheet["barcode"]))
     only_sheet = sorted(set(sheet["barcode"]) - set(barcodes))
     if only_matrix or only_sheet:
@@ -349,16 +374,16 @@ def samples_from_sheet(sheet_path: Path, barcodes: list[str], matrix_path: Path)
 
 
 def sample_conditions(table: pd.DataFrame, where: str) -> pd.DataFrame:
-    """barcode, sample_type, condition of the samples indexing `table`.
+    """barcode, sample_type, condition of the samples indexing ``table``.
 
-    From its ``sample_type`` column (GDC names; other types get no condition and are left out
-    later) or else its ``condition`` column ('tumor' / 'normal').
+    From its ``sample_type`` column (GDC names; other types get no condition, and ``keep_used``
+    reports them) or else its ``condition`` column ('tumor' / 'normal', empty = unknown).
     """
     if "sample_type" in table.columns:
         sample_type = table["sample_type"].astype("string")
-        condition = sample_type.map(CONDITION_BY_SAMPLE_TYPE)
+        condition = conditions_of(sample_type)
     else:
-        condition = table["condition"].astype("string").str.strip().str.lower()
+        condition = table["condition"].astype("string").str.strip().str.lower().replace("", pd.NA)
         unknown = sorted(set(condition.dropna()) - {"tumor", "normal"})
         if unknown:
             raise DEGnextInputError(f"{where}: condition values {unknown} are not 'tumor'/'normal'")
@@ -375,12 +400,13 @@ def sample_conditions(table: pd.DataFrame, where: str) -> pd.DataFrame:
 def read_matrix(path: str | Path, sample_sheet: str | Path | None = None) -> Cohort:
     """Read a genes x samples count matrix (CSV, TSV or Parquet; first column = gene id).
 
-    Without a sheet, sample types come from TCGA barcodes in the column names.
+    Without a sheet, sample types come from TCGA barcodes in the column names. Samples of other
+    types (or with an empty condition) are dropped and reported per type in the log.
     """
     path = Path(path)
     if not path.is_file():
         raise DEGnextInputError(f"count matrix {path} not found")
-    table = _read_table(path)
+    table = read_table(path, "count matrix")
     if table.shape[1] < 2:
         raise DEGnextInputError(f"count matrix {path} needs a gene id column and sample columns")
     gene_column = table.columns[0]
@@ -391,17 +417,21 @@ def read_matrix(path: str | Path, sample_sheet: str | Path | None = None) -> Coh
     if sample_sheet is None:
         sample_type = [sample_type_from_barcode(barcode) for barcode in barcodes]
         samples = pd.DataFrame({"barcode": barcodes, "sample_type": sample_type})
-        samples["condition"] = samples["sample_type"].map(CONDITION_BY_SAMPLE_TYPE)
+        samples["condition"] = conditions_of(samples["sample_type"])
+        types = samples["sample_type"]
     else:
         samples = samples_from_sheet(Path(sample_sheet), barcodes, path)
-    samples = order_by_condition(samples[samples["condition"].notna()], str(path))
+        types = samples["sample_type"].fillna(samples["condition"])
+    samples = order_by_condition(keep_used(samples, types, f"count matrix {path}"), str(path))
     counts = pd.DataFrame(
         {
-            str(column): _integer_counts(table[column], f"count matrix {path}, column {column!r}")
-            for column in table.columns
+            str(column): integer_counts(
+                table[column], f"count matrix {path}, sample column {column!r}"
+            )
+            for column in samples["barcode"]
         },
         index=table.index,
-    )[list(samples["barcode"])]
+    )
     genes = pd.DataFrame(
         {
             "gene_name": pd.array([pd.NA] * len(counts), dtype="string"),
@@ -412,241 +442,6 @@ def read_matrix(path: str | Path, sample_sheet: str | Path | None = None) -> Coh
     return Cohort(
         counts=counts, samples=samples.reset_index(drop=True), genes=genes, name=str(path)
     )
-
-
-# ---------------------------------------------------------------- the authors' release
-
-RELEASE_SPLITS = ("T1", "T2", "F1", "T3")
-_RELEASE_FILES = {  # split -> (matrix, labels, matrix with symbol as first column)
-    "T1": ("non_bio_train.csv", "non_bio_train_label.txt", None),
-    "T2": ("non_bio_test.csv", "non_bio_test_label.txt", None),
-    "F1": ("bio_fine_tune.csv", "bio_fine_tune_label.txt", "bio_fine_tune_data.csv"),
-    "T3": ("bio_test.csv", "bio_test_label.txt", "bio_test_data.csv"),
-}
-
-
-@dataclass(frozen=True, eq=False)
-class ReleaseCohort:
-    """The authors' released splits of one cancer, rows of all available splits stacked.
-
-    expression: genes x samples s0..s{n-1} (normal first, then tumor, as in the files);
-    splits: per row its split ("set"), integer "label" and gene "symbol" (NA when unknown).
-    t1_source: "T1", or "T2" where T1 is missing and T2 stands in as 3-class training set,
-    or None where neither exists. missing: splits whose labels exist but whose matrix does not.
-    """
-
-    cancer: str
-    expression: pd.DataFrame
-    splits: pd.DataFrame
-    t1_source: str | None
-    missing: tuple[str, ...]
-    notes: tuple[str, ...] = field(default=())
-
-    def split(self, name: str) -> tuple[pd.DataFrame, pd.Series]:
-        """Expression rows and labels of one split ("T1" follows `t1_source`)."""
-        if name == "T1" and self.t1_source is not None:
-            name = self.t1_source
-        rows = self.splits.index[self.splits["set"] == name]
-        if len(rows) == 0:
-            raise DEGnextInputError(f"release cohort {self.cancer}: split {name} is not available")
-        return self.expression.loc[rows], self.splits.loc[rows, "label"]
-
-
-def _release_path(root: Path, cancer: str, suffix: str) -> Path:
-    return root / "datasets" / f"TCGA-{cancer}_{suffix}"
-
-
-def _read_lines(path: Path) -> list[str]:
-    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
-
-
-def _read_release_matrix(path: Path) -> np.ndarray:
-    """Numeric matrix of a header-less release CSV."""
-    table = pd.read_csv(path, header=None)
-    if table.isna().any().any():
-        raise DEGnextInputError(f"release file {path} has missing values")
-    return table.to_numpy(dtype="float64")
-
-
-def _read_release_data(path: Path) -> tuple[np.ndarray, list[str], list[int]]:
-    """A *_data.csv file: symbol, the matrix row, then the row's label as last column."""
-    table = pd.read_csv(path, header=None)
-    if table.iloc[:, 1:].isna().any().any():
-        raise DEGnextInputError(f"release file {path} has missing values")
-    symbols = table.iloc[:, 0].astype(str).str.strip().tolist()
-    return (
-        table.iloc[:, 1:-1].to_numpy(dtype="float64"),
-        symbols,
-        table.iloc[:, -1].astype("int64").tolist(),
-    )
-
-
-def _remove_rows(whole: np.ndarray, part: np.ndarray) -> np.ndarray | None:
-    """Positions of `whole` rows left after removing one exact match per `part` row, or None."""
-    free: dict[bytes, list[int]] = {}
-    for position, row in enumerate(whole):
-        free.setdefault(row.tobytes(), []).append(position)
-    used = set()
-    for row in part:
-        candidates = free.get(row.tobytes())
-        if not candidates:
-            return None
-        used.add(candidates.pop(0))
-    return np.array([position for position in range(len(whole)) if position not in used], dtype=int)
-
-
-@dataclass
-class _Split:
-    name: str
-    matrix: np.ndarray
-    labels: list[int]
-    symbols: list[str] | None
-
-
-def _load_labels(path: Path, rows: int, matrix_path: Path | str) -> list[int]:
-    labels = _read_lines(path)
-    if len(labels) != rows:
-        raise DEGnextInputError(
-            f"label file {path} has {len(labels)} labels for {rows} rows of {matrix_path}"
-        )
-    return [int(label) for label in labels]
-
-
-def _release_f1_t3(root: Path, cancer: str, notes: list[str]) -> dict[str, _Split]:
-    """F1 and T3 with symbols; F1 derived as Q minus T3 where its own matrix is missing."""
-    loaded: dict[str, _Split] = {}
-    for name in ("T3", "F1"):
-        matrix_name, label_name, data_name = _RELEASE_FILES[name]
-        matrix_path, data_path = (
-            _release_path(root, cancer, matrix_name),
-            _release_path(root, cancer, data_name),
-        )
-        label_path = _release_path(root, cancer, label_name)
-        if not label_path.is_file():
-            continue
-        data, data_symbols, data_labels = (
-            _read_release_data(data_path) if data_path.is_file() else (None, None, None)
-        )
-        if matrix_path.is_file():
-            matrix = _read_release_matrix(matrix_path)
-        elif data is not None:
-            matrix = data
-        else:
-            continue
-        labels = _load_labels(label_path, len(matrix), matrix_path)
-        agrees = data is not None and np.array_equal(data, matrix) and data_labels == labels
-        if data is not None and not agrees:
-            notes.append(f"{data_path.name} differs from {matrix_path.name}; symbols not used")
-        loaded[name] = _Split(name, matrix, labels, data_symbols if agrees else None)
-    t3, genes_path = loaded.get("T3"), _release_path(root, cancer, "bio_test_genes.csv")
-    if t3 is not None and t3.symbols is None and genes_path.is_file():
-        genes = _read_lines(genes_path)
-        if len(genes) == len(t3.matrix):
-            t3.symbols = genes
-        else:
-            notes.append(
-                f"T3 symbols unknown: {genes_path.name} lists {len(genes)} genes for "
-                f"{len(t3.matrix)} rows"
-            )
-    q_genes_path = _release_path(root, cancer, "biologically_validated_genes.csv")
-    q_genes = _read_lines(q_genes_path) if q_genes_path.is_file() else None
-    q_path = _release_path(root, cancer, "biologically_validated_data.csv")
-    f1_labels = _release_path(root, cancer, _RELEASE_FILES["F1"][1])
-    if "F1" not in loaded and t3 is not None and q_path.is_file() and f1_labels.is_file():
-        q_matrix = _read_release_matrix(q_path)
-        keep = _remove_rows(q_matrix, t3.matrix)
-        if keep is None:
-            notes.append("F1 missing: T3 rows are not all found in Q, cannot derive F1 = Q - T3")
-        else:
-            symbols = (
-                [q_genes[i] for i in keep]
-                if q_genes is not None and len(q_genes) == len(q_matrix)
-                else None
-            )
-            loaded["F1"] = _Split(
-                "F1",
-                q_matrix[keep],
-                _load_labels(f1_labels, len(keep), f"{q_path} minus T3"),
-                symbols,
-            )
-            notes.append("F1 derived as Q minus the T3 rows (exact row matches)")
-    if "F1" not in loaded and f1_labels.is_file() and not any("F1 missing" in n for n in notes):
-        notes.append("F1 missing: no F1 matrix and no Q matrix (with T3) to derive it from")
-    f1 = loaded.get("F1")
-    if (
-        f1 is not None
-        and f1.symbols is None
-        and t3 is not None
-        and t3.symbols is not None
-        and q_genes is not None
-        and len(q_genes) == len(f1.matrix) + len(t3.matrix)
-        and q_genes[len(f1.matrix) :] == t3.symbols
-    ):
-        # Q = F1 rows then T3 rows wherever the release lets us check it; trust that order only
-        # when the T3 part of the Q gene list matches the T3 genes exactly.
-        f1.symbols = q_genes[: len(f1.matrix)]
-    elif f1 is not None and f1.symbols is None:
-        notes.append("F1 symbols unknown: no F1 data file and Q gene order does not match F1 + T3")
-    return loaded
-
-
-def read_release(root: str | Path, cancer: str) -> ReleaseCohort:
-    """Read the authors' released splits of one cancer (see the release README)."""
-    root, cancer = Path(root), cancer.upper().removeprefix("TCGA-")
-    if not any(
-        _release_path(root, cancer, files[1]).is_file() for files in _RELEASE_FILES.values()
-    ):
-        raise DEGnextInputError(f"no release files for cancer {cancer!r} under {root / 'datasets'}")
-    notes: list[str] = []
-    loaded: dict[str, _Split] = {}
-    for name in ("T1", "T2"):
-        matrix_path, label_path = (
-            _release_path(root, cancer, suffix) for suffix in _RELEASE_FILES[name][:2]
-        )
-        if matrix_path.is_file() and label_path.is_file():
-            matrix = _read_release_matrix(matrix_path)
-            loaded[name] = _Split(
-                name, matrix, _load_labels(label_path, len(matrix), matrix_path), None
-            )
-    loaded.update(_release_f1_t3(root, cancer, notes))
-    missing = tuple(
-        name
-        for name in RELEASE_SPLITS
-        if name not in loaded and _release_path(root, cancer, _RELEASE_FILES[name][1]).is_file()
-    )
-    present = [loaded[name] for name in RELEASE_SPLITS if name in loaded]
-    widths = {split.matrix.shape[1] for split in present}
-    if len(widths) != 1:
-        raise DEGnextInputError(
-            f"release cohort {cancer}: splits have different sample counts "
-            f"{ {split.name: split.matrix.shape[1] for split in present} }"
-        )
-    matrix = np.vstack([split.matrix for split in present])
-    values = matrix.astype("int64") if np.array_equal(matrix, np.round(matrix)) else matrix
-    rows = [
-        (split.name, position, label, split.symbols[position] if split.symbols else None)
-        for split in present
-        for position, label in enumerate(split.labels)
-    ]
-    splits = pd.DataFrame(rows, columns=["set", "position", "label", "symbol"])
-    splits["symbol"] = splits["symbol"].astype("string")
-    synthetic = [
-        f"{cancer}:{name}:{position:06d}"
-        for name, position in zip(splits["set"], splits["position"], strict=True)
-    ]
-    symbol_ok = splits["symbol"].notna() & ~splits["symbol"].duplicated(keep=False)
-    index = pd.Index(np.where(symbol_ok, splits["symbol"].fillna(""), synthetic), name="gene")
-    splits = splits.drop(columns="position").set_index(index)
-    splits["label"] = splits["label"].astype("int64")
-    expression = pd.DataFrame(
-        values, index=index, columns=[f"s{i}" for i in range(values.shape[1])]
-    )
-    t1_source = "T1" if "T1" in loaded else ("T2" if "T2" in loaded else None)
-    if t1_source == "T2":
-        notes.append("T1 matrix missing: T2 stands in as the 3-class training set")
-    elif t1_source is None:
-        notes.append("T1 and T2 matrices missing: no 3-class training set")
-    return ReleaseCohort(cancer, expression, splits, t1_source, missing, tuple(notes))
 
 
 # ---------------------------------------------------------------- dispatch

@@ -10,28 +10,19 @@ from __future__ import annotations
 import io
 import os
 import platform
-import uuid
-from copy import deepcopy
-from pathlib import PurePosixPath
 from typing import Any
 
-import fsspec
 import torch
-from kedro.io.core import (
-    AbstractVersionedDataset,
-    DatasetError,
-    Version,
-    get_filepath_str,
-    get_protocol_and_path,
-)
+from kedro.io.core import DatasetError, Version
 
 import degnext
-from degnext.model import Checkpoint, DEGnext, from_checkpoint, to_checkpoint
+from degnext.datasets.file_dataset import FileDataset
+from degnext.model import Checkpoint, DEGnext, from_checkpoint, load_tensors, to_checkpoint
 
 FORMAT = "degnext-checkpoint/1"
 
 
-class CheckpointDataset(AbstractVersionedDataset[DEGnext, DEGnext]):
+class CheckpointDataset(FileDataset[DEGnext, DEGnext]):
     """Loads/saves a ``DEGnext`` model from/to a torch checkpoint on any fsspec filesystem.
 
     Saving writes a temporary file beside the target and renames it, so a crash never leaves a
@@ -75,26 +66,20 @@ class CheckpointDataset(AbstractVersionedDataset[DEGnext, DEGnext]):
         Args:
             filepath: Path to the checkpoint, optionally prefixed with an fsspec protocol
                 (``s3://``, ``gcs://``); no prefix means the local filesystem.
-            load_args: Extra arguments for ``torch.load`` (defaults: ``map_location="cpu"``,
-                ``weights_only=True``).
+            load_args: Extra arguments for ``torch.load`` (default ``map_location="cpu"``);
+                ``weights_only`` is always True, so loading a checkpoint never runs code.
             save_args: Extra arguments for ``torch.save``.
             version: Kedro ``Version``; ``load=None`` loads the latest, ``save=None`` makes one.
             credentials: Credentials of the underlying filesystem.
             fs_args: Arguments for the fsspec filesystem constructor.
             metadata: Free-form metadata, ignored by Kedro.
         """
-        _fs_args = deepcopy(fs_args) or {}
-        protocol, path = get_protocol_and_path(filepath, version)
-        if protocol == "file":
-            _fs_args.setdefault("auto_mkdir", True)
-        self._protocol = protocol
-        self._fs = fsspec.filesystem(protocol, **(deepcopy(credentials) or {}), **_fs_args)
-        self.metadata = metadata
         super().__init__(
-            filepath=PurePosixPath(path),
+            filepath=filepath,
             version=version,
-            exists_function=self._fs.exists,
-            glob_function=self._fs.glob,
+            credentials=credentials,
+            fs_args=fs_args,
+            metadata=metadata,
         )
         self._load_args = {**self.DEFAULT_LOAD_ARGS, **(load_args or {})}
         self._save_args = {**self.DEFAULT_SAVE_ARGS, **(save_args or {})}
@@ -109,9 +94,8 @@ class CheckpointDataset(AbstractVersionedDataset[DEGnext, DEGnext]):
         }
 
     def load(self) -> DEGnext:
-        load_path = get_filepath_str(self._get_load_path(), self._protocol)
-        with self._fs.open(load_path, "rb") as f:
-            payload = torch.load(f, **self._load_args)
+        data, load_path = self._read_bytes()
+        payload = load_tensors(io.BytesIO(data), load_path, **self._load_args)
         if not isinstance(payload, dict) or payload.get("format") != FORMAT:
             raise DatasetError(f"{load_path} is not a {FORMAT} file")
         return from_checkpoint(
@@ -137,28 +121,4 @@ class CheckpointDataset(AbstractVersionedDataset[DEGnext, DEGnext]):
         }
         buffer = io.BytesIO()
         torch.save(payload, buffer, **self._save_args)
-        save_path = get_filepath_str(self._get_save_path(), self._protocol)
-        tmp_path = f"{save_path}.tmp-{uuid.uuid4().hex}"
-        try:
-            with self._fs.open(tmp_path, "wb") as f:
-                f.write(buffer.getvalue())
-            self._fs.mv(tmp_path, save_path)
-        except Exception as exc:
-            if self._fs.exists(tmp_path):
-                self._fs.rm(tmp_path)
-            raise DatasetError(f"could not write checkpoint {save_path}: {exc}") from exc
-        self._invalidate_cache()
-
-    def _exists(self) -> bool:
-        try:
-            load_path = get_filepath_str(self._get_load_path(), self._protocol)
-        except DatasetError:
-            return False
-        return self._fs.exists(load_path)
-
-    def _release(self) -> None:
-        super()._release()
-        self._invalidate_cache()
-
-    def _invalidate_cache(self) -> None:
-        self._fs.invalidate_cache(get_filepath_str(self._filepath, self._protocol))
+        self._write_bytes(buffer.getvalue(), "checkpoint")

@@ -17,6 +17,8 @@ import fsspec
 import torch
 from kedro.io.core import AbstractDataset, DatasetError, get_protocol_and_path
 
+from degnext.model import load_tensors
+
 
 class StateDictDataset(AbstractDataset[dict[str, torch.Tensor], dict[str, torch.Tensor]]):
     """Loads a ``{name: tensor}`` state_dict from a torch file on any fsspec filesystem.
@@ -69,7 +71,7 @@ class StateDictDataset(AbstractDataset[dict[str, torch.Tensor], dict[str, torch.
                 "--params published_weights=<file>)"
             )
         with self._fs.open(path, "rb") as f:
-            state = torch.load(f, map_location="cpu", weights_only=True)
+            state = load_tensors(f, path)
         if not isinstance(state, dict) or not all(
             isinstance(v, torch.Tensor) for v in state.values()
         ):

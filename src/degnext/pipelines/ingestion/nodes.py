@@ -143,10 +143,10 @@ def ingest_release(
     T1 was not released, T2 (a 20% draw of P with the same label mix) stands in as the 3-class
     training set; it then leaves T2 empty. T1 folds are drawn here from ``splitting``'s seed.
     """
-    from degnext import sources
+    from degnext.release import read_release
 
     settings = {**ingestion["sources"]["release"], **(cohort.get("release") or {})}
-    release = sources.read_release(Path(settings["root"]), settings.get("cancer", name))
+    release = read_release(Path(settings["root"]), settings.get("cancer", name))
     splits = release.splits.rename_axis("gene_id").reset_index()
     if release.t1_source == "T2":
         splits.loc[splits["set"] == "T2", "set"] = "T1"
