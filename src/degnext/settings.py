@@ -2,10 +2,12 @@
 
 from kedro.config import OmegaConfigLoader
 
+from degnext.failure_output import FailureOutputHooks
 from degnext.hooks import CohortRegistryHooks
+from degnext.lineage import LineageHooks
 from degnext.parallel_hooks import ParallelWorkerHooks
 
-HOOKS = (CohortRegistryHooks(), ParallelWorkerHooks())
+HOOKS = (CohortRegistryHooks(), ParallelWorkerHooks(), FailureOutputHooks(), LineageHooks())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {"base_env": "base", "default_run_env": "local"}

@@ -1,6 +1,23 @@
-"""Kedro datasets of the DEGnext project."""
+"""Kedro datasets of the DEGnext project; every file dataset saves atomically."""
 
 from degnext.datasets.checkpoint_dataset import CheckpointDataset
+from degnext.datasets.file_datasets import (
+    CSVDataset,
+    JSONDataset,
+    MatplotlibDataset,
+    ParquetDataset,
+    PartitionedDataset,
+    TextDataset,
+)
 from degnext.datasets.state_dict_dataset import StateDictDataset
 
-__all__ = ["CheckpointDataset", "StateDictDataset"]
+__all__ = [
+    "CSVDataset",
+    "CheckpointDataset",
+    "JSONDataset",
+    "MatplotlibDataset",
+    "ParquetDataset",
+    "PartitionedDataset",
+    "StateDictDataset",
+    "TextDataset",
+]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 import platform
-import uuid
 from copy import deepcopy
 from pathlib import PurePosixPath
 from typing import Any
@@ -26,6 +25,7 @@ from kedro.io.core import (
 )
 
 import degnext
+from degnext.datasets.atomic import write_atomically
 from degnext.model import Checkpoint, DEGnext, from_checkpoint, to_checkpoint
 
 FORMAT = "degnext-checkpoint/1"
@@ -34,8 +34,9 @@ FORMAT = "degnext-checkpoint/1"
 class CheckpointDataset(AbstractVersionedDataset[DEGnext, DEGnext]):
     """Loads/saves a ``DEGnext`` model from/to a torch checkpoint on any fsspec filesystem.
 
-    Saving writes a temporary file beside the target and renames it, so a crash never leaves a
-    half-written checkpoint. Loading rebuilds the network on CPU and loads the weights strictly.
+    Saving is atomic (``degnext.datasets.atomic``): a crash never leaves a half-written
+    checkpoint, and the next save removes what a killed one left behind. Loading rebuilds the
+    network on CPU and loads the weights strictly.
 
     Examples:
         In ``catalog.yml``:
@@ -137,16 +138,13 @@ class CheckpointDataset(AbstractVersionedDataset[DEGnext, DEGnext]):
         }
         buffer = io.BytesIO()
         torch.save(payload, buffer, **self._save_args)
-        save_path = get_filepath_str(self._get_save_path(), self._protocol)
-        tmp_path = f"{save_path}.tmp-{uuid.uuid4().hex}"
-        try:
-            with self._fs.open(tmp_path, "wb") as f:
+        save_path = str(self._get_save_path())  # fsspec paths carry no protocol
+
+        def write(temporary: str) -> None:
+            with self._fs.open(temporary, "wb") as f:
                 f.write(buffer.getvalue())
-            self._fs.mv(tmp_path, save_path)
-        except Exception as exc:
-            if self._fs.exists(tmp_path):
-                self._fs.rm(tmp_path)
-            raise DatasetError(f"could not write checkpoint {save_path}: {exc}") from exc
+
+        write_atomically(self._fs, save_path, write, versioned=bool(self._version))
         self._invalidate_cache()
 
     def _exists(self) -> bool:
