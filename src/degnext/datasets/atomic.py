@@ -36,21 +36,18 @@ def remove_orphans(fs: AbstractFileSystem, path: str, versioned: bool = False) -
     """Delete temporary files left beside ``path`` by a run that died while saving.
 
     A folder set aside by an interrupted swap is put back when ``path`` itself is missing.
-    ``versioned``: also look in every version folder (``path/<version>/<name>``).
+    ``versioned``: ``path`` is ``<dataset>/<version>/<name>``; look in every version folder.
     Returns the orphans deleted.
     """
     target = PurePosixPath(path)
-    patterns = [str(target.parent / f".{target.name}{TEMP_MARK}*")]
-    if versioned:
-        patterns.append(str(target / "*" / f".{target.name}{TEMP_MARK}*"))
+    folder = target.parent.parent / "*" if versioned else target.parent
     removed = []
-    for pattern in patterns:
-        for orphan in sorted(fs.glob(pattern)):
-            if OLD_MARK in PurePosixPath(orphan).name and not fs.exists(path):
-                fs.mv(orphan, path, recursive=True)
-                continue
-            fs.rm(orphan, recursive=True)
-            removed.append(orphan)
+    for orphan in sorted(fs.glob(str(folder / f".{target.name}{TEMP_MARK}*"))):
+        if OLD_MARK in PurePosixPath(orphan).name and not fs.exists(path):
+            fs.mv(orphan, path, recursive=True)
+            continue
+        fs.rm(orphan, recursive=True)
+        removed.append(orphan)
     return removed
 
 
