@@ -1,0 +1,126 @@
+"""Issue 16, item 4, through the real CLI: a killed or failed run leaves nothing half-written
+that the next run reads (atomic saves, lineage records), and names how to go on."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from test_run import PROJECT, kedro, make_project
+
+from degnext.datasets.atomic import TEMP_MARK
+
+A = ("--namespaces", "A")
+# kedro run, in-process, with pandas' Parquet writer SIGKILLing the process half-way through
+# writing A's expression matrix (its temporary file): the crash the atomic saves guard against.
+KILLED_WHILE_SAVING = """
+import os, signal, sys
+import pandas as pd
+from kedro.framework.cli import main
+
+write = pd.DataFrame.to_parquet
+
+def dies_half_way(self, target, *args, **kwargs):
+    if "04_feature/A/.expression.parquet" in str(getattr(target, "path", target)):
+        target.write(b"PAR1 half a file")
+        target.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return write(self, target, *args, **kwargs)
+
+pd.DataFrame.to_parquet = dies_half_way
+sys.argv = ["kedro", *sys.argv[1:]]
+main()
+"""
+
+
+def set_labeling(root: Path, **changes) -> None:
+    """Change labeling parameters of the tiny project (the whole section, as conf/local does)."""
+    labeling = yaml.safe_load((PROJECT / "conf/base/parameters_labeling.yml").read_text())
+    params = yaml.safe_load((root / "conf/local/parameters.yml").read_text())
+    params["labeling"] = {**labeling["labeling"], **changes}
+    (root / "conf/local/parameters.yml").write_text(yaml.safe_dump(params))
+
+
+def temporaries(root: Path) -> list[str]:
+    return sorted(str(p) for p in (root / "data").rglob("*") if TEMP_MARK in p.name)
+
+
+def last_line(result: subprocess.CompletedProcess) -> str:
+    return result.stderr.rstrip().splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def split_cohort(tmp_path_factory) -> Path:
+    """Cohort A ingested, labeled and split."""
+    root = make_project(tmp_path_factory.mktemp("split"))
+    for pipeline in ("ingestion", "labeling", "splitting"):
+        kedro(root, "run", "--pipeline", pipeline, *A)
+    return root
+
+
+@pytest.fixture
+def project(split_cohort, tmp_path) -> Path:
+    return Path(shutil.copytree(split_cohort, tmp_path / "project", symlinks=True))
+
+
+def test_a_run_killed_while_saving_leaves_the_previous_file_and_the_rerun_cleans_up(project):
+    expression = project / "data/04_feature/A/expression.parquet"
+    before = expression.read_bytes()
+    set_labeling(project, qnt_cut=0.5)
+    (project / "kill.py").write_text(KILLED_WHILE_SAVING)
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "MPLBACKEND": "Agg"}
+    killed = subprocess.run(
+        [sys.executable, "kill.py", "run", "--pipeline", "labeling", *A],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        timeout=900,
+        check=False,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    assert expression.read_bytes() == before
+    assert [Path(p).name.split(TEMP_MARK)[0] for p in temporaries(project)] == [
+        ".expression.parquet"
+    ]
+
+    kedro(project, "run", "--pipeline", "labeling", *A)
+    assert temporaries(project) == []
+    assert expression.read_bytes() != before  # qnt_cut 0.5 keeps fewer genes than 0.25
+    assert expression.read_bytes().startswith(b"PAR1")
+
+
+def test_a_half_finished_labeling_is_never_read_as_consistent(project):
+    """qnt_cut=1 rewrites A.filtered_counts and A.expression, then the DEA rejects the matrix."""
+    dea_results = project / "data/03_primary/A/dea_results.parquet"
+    splits = project / "data/05_model_input/A/splits.parquet"
+    before = {path: path.read_bytes() for path in (dea_results, splits)}
+    set_labeling(project, qnt_cut=1)
+    failed = kedro(project, "run", "--pipeline", "labeling", *A, check=False)
+    assert failed.returncode == 1
+    assert last_line(failed).startswith("DEGnextInputError: counts: sample(s)")
+    assert '--from-nodes "A.differential_expression"' in failed.stdout + failed.stderr
+    assert {path: path.read_bytes() for path in before} == before  # old DEA and splits remain
+
+    set_labeling(project)  # back to the defaults; the new expression and old splits disagree
+    mixed = kedro(project, "run", "--pipeline", "baselines", *A, check=False)
+    assert mixed.returncode == 1
+    assert last_line(mixed) == (
+        "DEGnextInputError: node 'A.train_baselines': its inputs 'A.expression' and 'A.splits' "
+        "were computed from different versions of 'A.filtered_counts' (a run that stopped "
+        "half-way, or one that ran part of the pipeline with other parameters). Rebuild what "
+        "depends on it, with the parameters you want: "
+        'kedro run --from-nodes "A.build_features,A.differential_expression"'
+    )
+    assert not (project / "data/07_model_output/A/baseline_metrics.parquet").exists()
+
+    # the named command, up to the splits, makes the set consistent again
+    kedro(project, "run", "--from-nodes", "A.build_features,A.differential_expression", "--to-nodes", "A.split_genes")  # fmt: skip
+    kedro(project, "run", "--pipeline", "baselines", *A)
+    assert (project / "data/07_model_output/A/baseline_metrics.parquet").is_file()
+    assert splits.read_bytes() == before[splits]  # same parameters as before: same splits
