@@ -8,9 +8,10 @@ expression with the old splits ("split genes missing", or, when the new matrix h
 a silently wrong training set).
 
 Beside every file output, a hidden record ``.<name>.lineage.json`` holds the SHA-256 of the file
-and of every dataset it was computed from, its ancestors included. Before a node runs, the records
-of its inputs must agree on each shared ancestor; otherwise the node stops with a
-``DEGnextInputError`` naming the stale input and the ``--from-nodes`` that rebuilds it.
+and of every dataset it was computed from, its ancestors included. Before a node runs, each of
+its inputs must have been computed from the versions of its ancestors that are on disk now (as
+``make`` would have it); otherwise the node stops with a ``DEGnextInputError`` naming the stale
+input and the ``--from-nodes`` that rebuilds it.
 Files without a record (external inputs, files from older versions of the project) are not
 checked. Records are local-filesystem only.
 """
@@ -81,29 +82,36 @@ def rebuild_from(pipeline: Pipeline, changed: set[str]) -> list[str]:
 
 
 class LineageHooks:
-    """Check a node's inputs against each other before it runs; record its outputs after."""
+    """Check a node's inputs against what is on disk before it runs; record its outputs after."""
 
     def __init__(self) -> None:
         self._catalog: CatalogProtocol | None = None
         self._ancestors: dict[str, dict[str, str]] = {}
 
+    def _record(self, name: str) -> dict | None:
+        if self._catalog is None or name not in self._catalog:
+            return None
+        path = data_path(self._catalog[name])
+        return read_record(path) if path is not None else None
+
     @hook_impl
     def before_node_run(self, node: Node, catalog: CatalogProtocol) -> None:
+        """Each input's ancestors must be the versions on disk now (or, without a record, agree)."""
         self._catalog = catalog
         ancestors: dict[str, str] = {}
-        origin: dict[str, str] = {}
-        conflicts: dict[str, tuple[str, str]] = {}
+        stale: dict[str, str] = {}
         for name in node.inputs:
-            path = data_path(catalog[name]) if name in catalog else None
-            record = read_record(path) if path is not None else None
+            record = self._record(name)
             if record is None:
                 continue
-            for ancestor, digest in {**record["ancestors"], name: record["sha256"]}.items():
-                if ancestors.setdefault(ancestor, digest) != digest:
-                    conflicts[ancestor] = (origin[ancestor], name)
-                origin.setdefault(ancestor, name)
-        if conflicts:
-            raise mix_error(node, conflicts)
+            for ancestor, digest in record["ancestors"].items():
+                current = (self._record(ancestor) or {}).get("sha256")
+                if digest != (current or ancestors.setdefault(ancestor, digest)):
+                    stale.setdefault(ancestor, name)
+                ancestors.setdefault(ancestor, digest)
+            ancestors[name] = record["sha256"]
+        if stale:
+            raise stale_error(node, stale)
         self._ancestors[node.name] = ancestors
 
     @hook_impl
@@ -122,14 +130,14 @@ class LineageHooks:
         )
 
 
-def mix_error(node: Node, conflicts: dict[str, tuple[str, str]]) -> DEGnextInputError:
-    """The error for inputs of mixed versions, with the ``--from-nodes`` that rebuilds them."""
-    ancestor, (first, second) = sorted(conflicts.items())[0]
-    start = rebuild_from(pipelines["__default__"], set(conflicts))
+def stale_error(node: Node, stale: dict[str, str]) -> DEGnextInputError:
+    """The error for an input built from other versions of its ancestors than those on disk."""
+    ancestor, name = sorted(stale.items())[0]
+    start = rebuild_from(pipelines["__default__"], set(stale))
     command = f'kedro run --from-nodes "{",".join(start)}"' if start else "kedro run"
     return DEGnextInputError(
-        f"node {node.name!r}: its inputs {first!r} and {second!r} were computed from different "
-        f"versions of {ancestor!r} (a run that stopped half-way, or one that ran part of the "
-        f"pipeline with other parameters). Rebuild what depends on it, with the parameters you "
-        f"want: {command}"
+        f"node {node.name!r}: its input {name!r} was computed from another version of "
+        f"{ancestor!r} than the one on disk (a run that stopped half-way, or one that ran part "
+        f"of the pipeline with other parameters). Rebuild what depends on it, with the "
+        f"parameters you want: {command}"
     )

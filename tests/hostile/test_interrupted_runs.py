@@ -107,12 +107,12 @@ def test_a_half_finished_labeling_is_never_read_as_consistent(project):
     assert '--from-nodes "A.differential_expression"' in failed.stdout + failed.stderr
     assert {path: path.read_bytes() for path in before} == before  # old DEA and splits remain
 
-    set_labeling(project)  # back to the defaults; the new expression and old splits disagree
+    set_labeling(project)  # back to the defaults; the old splits come from the old matrix
     mixed = kedro(project, "run", "--pipeline", "baselines", *A, check=False)
     assert mixed.returncode == 1
     assert last_line(mixed) == (
-        "DEGnextInputError: node 'A.train_baselines': its inputs 'A.expression' and 'A.splits' "
-        "were computed from different versions of 'A.filtered_counts' (a run that stopped "
+        "DEGnextInputError: node 'A.train_baselines': its input 'A.splits' was computed from "
+        "another version of 'A.filtered_counts' than the one on disk (a run that stopped "
         "half-way, or one that ran part of the pipeline with other parameters). Rebuild what "
         "depends on it, with the parameters you want: "
         'kedro run --from-nodes "A.build_features,A.differential_expression"'
