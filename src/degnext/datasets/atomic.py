@@ -68,14 +68,21 @@ def _fsync_tree(path: Path) -> None:
 
 
 def _swap_in(fs: AbstractFileSystem, new: str, path: str) -> None:
-    """Move ``new`` onto ``path``: one atomic rename for a local file, a swap for a folder."""
+    """Move ``new`` onto ``path``: one rename for a file, a swap through a set-aside for a folder."""
     local = isinstance(fs, LocalFileSystem)
-    if local and not Path(new).is_dir():
-        os.replace(new, path)
+    if not fs.isdir(new):
+        if local:
+            os.replace(new, path)
+        else:
+            fs.mv(new, path)
     elif fs.exists(path):
         old = temp_path(path, OLD_MARK)
         fs.mv(path, old, recursive=True)
-        fs.mv(new, path, recursive=True)
+        try:
+            fs.mv(new, path, recursive=True)
+        except BaseException:
+            fs.mv(old, path, recursive=True)
+            raise
         fs.rm(old, recursive=True)
     else:
         fs.mv(new, path, recursive=True)
