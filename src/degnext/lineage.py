@@ -70,15 +70,19 @@ def read_record(path: Path) -> dict | None:
 
 
 def rebuild_from(pipeline: Pipeline, changed: set[str]) -> list[str]:
-    """The nodes that read a changed dataset, less those downstream of another such node."""
-    readers = [n for n in pipeline.nodes if changed & set(n.inputs)]
+    """The nodes that write a changed dataset (or read it, for an input of the pipeline), less
+    those downstream of another such node: from there, a run recomputes the changed data with
+    the run's parameters and everything built on it."""
+    writers = [n for n in pipeline.nodes if changed & set(n.outputs)]
+    external = changed - {output for n in writers for output in n.outputs}
+    starts = writers + [n for n in pipeline.nodes if external & set(n.inputs)]
     downstream = {
         other.name
-        for node in readers
+        for node in starts
         for other in pipeline.from_nodes(node.name).nodes
         if other is not node
     }
-    return sorted(n.name for n in readers if n.name not in downstream)
+    return sorted({n.name for n in starts if n.name not in downstream})
 
 
 class LineageHooks:
@@ -138,6 +142,6 @@ def stale_error(node: Node, stale: dict[str, str]) -> DEGnextInputError:
     return DEGnextInputError(
         f"node {node.name!r}: its input {name!r} was computed from another version of "
         f"{ancestor!r} than the one on disk (a run that stopped half-way, or one that ran part "
-        f"of the pipeline with other parameters). Rebuild what depends on it, with the "
-        f"parameters you want: {command}"
+        f"of the pipeline with other parameters). Rebuild it and what depends on it, with "
+        f"this run's parameters: {command}"
     )

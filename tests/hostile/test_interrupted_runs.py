@@ -113,14 +113,14 @@ def test_a_half_finished_labeling_is_never_read_as_consistent(project):
     assert last_line(mixed) == (
         "DEGnextInputError: node 'A.train_baselines': its input 'A.splits' was computed from "
         "another version of 'A.filtered_counts' than the one on disk (a run that stopped "
-        "half-way, or one that ran part of the pipeline with other parameters). Rebuild what "
-        "depends on it, with the parameters you want: "
-        'kedro run --from-nodes "A.build_features,A.differential_expression"'
+        "half-way, or one that ran part of the pipeline with other parameters). Rebuild it and "
+        "what depends on it, with this run's parameters: "
+        'kedro run --from-nodes "A.filter_genes"'
     )
     assert not (project / "data/07_model_output/A/baseline_metrics.parquet").exists()
 
     # the named command, up to the splits, makes the set consistent again
-    kedro(project, "run", "--from-nodes", "A.build_features,A.differential_expression", "--to-nodes", "A.split_genes")  # fmt: skip
+    kedro(project, "run", "--from-nodes", "A.filter_genes", "--to-nodes", "A.split_genes")
     kedro(project, "run", "--pipeline", "baselines", *A)
     assert (project / "data/07_model_output/A/baseline_metrics.parquet").is_file()
     assert splits.read_bytes() == before[splits]  # same parameters as before: same splits
