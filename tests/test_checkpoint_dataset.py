@@ -44,10 +44,10 @@ def test_failed_save_leaves_previous_file_intact(tmp_path, monkeypatch):
     ds.save(DEGnext(45, seed=0))
     before = path.read_bytes()
 
-    def broken_mv(*_args, **_kwargs):
+    def disk_full(*_args, **_kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(ds._fs, "mv", broken_mv)
+    monkeypatch.setattr("degnext.datasets.atomic._fsync_tree", disk_full)
     with pytest.raises(DatasetError, match="disk full"):
         ds.save(DEGnext(45, seed=1))
     assert path.read_bytes() == before

@@ -193,7 +193,9 @@ def run_section(parameters: Mapping, versions: Mapping[str, str] | None = None) 
         tables=[
             (
                 "Parameters",
-                pd.DataFrame(flatten_parameters(parameters), columns=["parameter", "value"]),
+                pd.DataFrame(
+                    sorted(flatten_parameters(parameters)), columns=["parameter", "value"]
+                ),
             ),
             (
                 "Package versions",

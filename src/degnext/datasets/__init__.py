@@ -1,8 +1,27 @@
-"""Kedro datasets of the DEGnext project."""
+"""Kedro datasets of the DEGnext project; every file dataset saves atomically."""
 
 from degnext.datasets.checkpoint_dataset import CheckpointDataset
+from degnext.datasets.file_datasets import (
+    CSVDataset,
+    JSONDataset,
+    MatplotlibDataset,
+    ParquetDataset,
+    PartitionedDataset,
+    TextDataset,
+)
 from degnext.datasets.multiqc_table_dataset import MultiqcTableDataset
 from degnext.datasets.skops_dataset import SkopsDataset
 from degnext.datasets.state_dict_dataset import StateDictDataset
 
-__all__ = ["CheckpointDataset", "MultiqcTableDataset", "SkopsDataset", "StateDictDataset"]
+__all__ = [
+    "CSVDataset",
+    "CheckpointDataset",
+    "JSONDataset",
+    "MatplotlibDataset",
+    "MultiqcTableDataset",
+    "ParquetDataset",
+    "PartitionedDataset",
+    "SkopsDataset",
+    "StateDictDataset",
+    "TextDataset",
+]

@@ -1,14 +1,14 @@
 """``FileDataset``: what the project's single-file model datasets share.
 
-An fsspec filesystem (local, ``s3://``, ...), Kedro versioning, and writes that go to a temporary
-file beside the target and are renamed into place, so a crash never leaves a half-written file.
+An fsspec filesystem (local, ``s3://``, ...), Kedro versioning, and atomic writes
+(``degnext.datasets.atomic``: a temporary file beside the target, flushed and renamed into place),
+so a crash never leaves a half-written file and the next save removes what a killed one left.
 Subclasses only turn their object into bytes and back.
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 from copy import deepcopy
 from pathlib import PurePosixPath
 from typing import Any, TypeVar
@@ -21,6 +21,8 @@ from kedro.io.core import (
     get_filepath_str,
     get_protocol_and_path,
 )
+
+from degnext.datasets.atomic import write_atomically
 
 _DI = TypeVar("_DI")
 _DO = TypeVar("_DO")
@@ -59,16 +61,16 @@ class FileDataset(AbstractVersionedDataset[_DI, _DO]):
             return f.read(), load_path
 
     def _write_bytes(self, payload: bytes, what: str) -> None:
-        """Write ``payload`` to a temporary file, then rename it onto the version to save."""
-        save_path = get_filepath_str(self._get_save_path(), self._protocol)
-        tmp_path = f"{save_path}.tmp-{uuid.uuid4().hex}"
-        try:
-            with self._fs.open(tmp_path, "wb") as f:
+        """Write ``payload`` atomically onto the version to save."""
+        save_path = str(self._get_save_path())  # fsspec paths carry no protocol
+
+        def write(temporary: str) -> None:
+            with self._fs.open(temporary, "wb") as f:
                 f.write(payload)
-            self._fs.mv(tmp_path, save_path)
-        except Exception as exc:
-            if self._fs.exists(tmp_path):
-                self._fs.rm(tmp_path)
+
+        try:
+            write_atomically(self._fs, save_path, write, versioned=bool(self._version))
+        except OSError as exc:
             raise DatasetError(f"could not write {what} {save_path}: {exc}") from exc
         self._invalidate_cache()
 
