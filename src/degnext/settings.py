@@ -2,10 +2,10 @@
 
 from kedro.config import OmegaConfigLoader
 
-from degnext.hooks import CohortRegistryHooks
+from degnext.hooks import CohortRegistryHooks, RunInfoHooks
 from degnext.parallel_hooks import ParallelWorkerHooks
 
-HOOKS = (CohortRegistryHooks(), ParallelWorkerHooks())
+HOOKS = (CohortRegistryHooks(), ParallelWorkerHooks(), RunInfoHooks())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {"base_env": "base", "default_run_env": "local"}

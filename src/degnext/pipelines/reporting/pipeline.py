@@ -3,12 +3,19 @@
 from kedro.pipeline import Pipeline, node
 
 from degnext.pipelines import bind_names
-from degnext.pipelines.reporting import nodes
+from degnext.pipelines.reporting import nodes, page
 
 
-def create_pipeline(cohorts: list[str], untrained: list[str], **kwargs) -> Pipeline:
+def create_pipeline(
+    cohorts: list[str], untrained: list[str], compare_published: bool = False, **kwargs
+) -> Pipeline:
+    """``compare_published``: the transfer table also shows the published model's predictions
+    (``<C>.published_transfer_predictions``, made by cnn_transfer in the same run)."""
+
     def each(dataset: str, names: list[str] = cohorts) -> list[str]:
         return [f"{name}.{dataset}" for name in names]
+
+    published = each("published_transfer_predictions", untrained) if compare_published else []
 
     predicted = list(dict.fromkeys(cohorts + untrained))
     return Pipeline(
@@ -30,6 +37,32 @@ def create_pipeline(cohorts: list[str], untrained: list[str], **kwargs) -> Pipel
                 each("transfer_metrics", untrained),
                 "reporting.transfer_table",
                 name="transfer_table",
+            ),
+            node(
+                nodes.read_paper_tables,
+                "params:reporting",
+                ["reporting.paper_table_2", "reporting.paper_table_3"],
+                name="paper_tables",
+            ),
+            node(
+                bind_names(nodes.general_comparison_table, cohorts),
+                ["params:cohorts", "reporting.paper_table_2", *each("t3_fold_metrics")],
+                "reporting.general_comparison_table",
+                name="general_comparison_table",
+            ),
+            node(
+                bind_names(nodes.transfer_comparison_table, untrained),
+                [
+                    "params:cohorts",
+                    "params:experiments",
+                    "params:cnn_transfer",
+                    "reporting.paper_table_3",
+                    *each("transfer_predictions", untrained),
+                    *each("transfer_baseline_metrics", untrained),
+                    *published,
+                ],
+                "reporting.transfer_comparison_table",
+                name="transfer_comparison_table",
             ),
             node(
                 bind_names(nodes.baseline_table, cohorts),
@@ -80,19 +113,24 @@ def create_pipeline(cohorts: list[str], untrained: list[str], **kwargs) -> Pipel
                 name="enrichment",
             ),
             node(
-                nodes.html_report,
-                inputs=[
-                    "reporting.general_table",
-                    "reporting.general_fold_mean_table",
-                    "reporting.transfer_table",
-                    "reporting.baseline_table",
-                    "reporting.transfer_baseline_table",
-                    "reporting.robustness_table",
-                    "reporting.enrichment",
-                    "reporting.predicted_genes",
-                    "params:reporting",
-                    "parameters",
-                ],
+                page.html_report,
+                inputs={
+                    "general": "reporting.general_table",
+                    "general_fold_mean": "reporting.general_fold_mean_table",
+                    "general_comparison": "reporting.general_comparison_table",
+                    "transfer_comparison": "reporting.transfer_comparison_table",
+                    "baseline": "reporting.baseline_table",
+                    "transfer_baseline": "reporting.transfer_baseline_table",
+                    "robustness": "reporting.robustness_table",
+                    "enriched": "reporting.enrichment",
+                    "predicted": "reporting.predicted_genes",
+                    "roc_general": "reporting.roc_figure",
+                    "roc_transfer": "reporting.roc_transfer_figure",
+                    "robustness_png": "reporting.robustness_figure",
+                    "run_info": "run_info",
+                    "reporting": "params:reporting",
+                    "parameters": "parameters",
+                },
                 outputs="reporting.html",
                 name="html_report",
             ),
