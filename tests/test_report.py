@@ -347,3 +347,18 @@ def test_predictions_keep_float64_logits_and_auc_uses_them():
     assert score_predictions(predicted, options)["roc_auc"] == pytest.approx(exact, abs=1e-15)
     curves = nodes._roc_curves(predicted.assign(experiment="general", dataset="X"), "general")
     assert curves["X"][2] == pytest.approx(exact, abs=1e-15)
+
+
+def test_run_parameters_leave_out_sources_and_profiles_no_cohort_uses():
+    parameters = {
+        "cohorts": COHORTS,
+        "ingestion": {
+            "sources": {"gdc": {"retries": 3}, "release": {"root": "x"}},
+            "synthetic": {"n_genes": 10, "profiles": {"BRCA": {}, "CHOL": {}, "KICH": {}}},
+        },
+    }
+    kept = report_page.run_parameters(parameters)["ingestion"]
+    assert kept["sources"] == {} and set(kept["synthetic"]["profiles"]) == {"BRCA", "CHOL"}
+    release = {"cohorts": {"BLCA": {"source": "release"}}, "ingestion": parameters["ingestion"]}
+    kept = report_page.run_parameters(release)["ingestion"]
+    assert "synthetic" not in kept and set(kept["sources"]) == {"release"}

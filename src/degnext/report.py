@@ -273,7 +273,9 @@ def run_section(parameters: Mapping, versions: Mapping[str, str] | None = None) 
     versions = package_versions() if versions is None else versions
     return Section(
         "Run",
-        paragraphs=["Parameters of this run (dotted keys) and the versions that produced it."],
+        paragraphs=[
+            "Parameters of this run (dotted keys, sorted) and the versions that produced it."
+        ],
         tables=[
             (
                 "Parameters",

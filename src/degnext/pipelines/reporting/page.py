@@ -155,9 +155,29 @@ def html_report(  # noqa: PLR0913 - one input per saved table and figure
             ],
             links=[(FILES["predicted"], FILES["predicted"])],
         ),
-        report.run_section(parameters),
+        report.run_section(run_parameters(parameters)),
     ]
     return report.build_html_report(reporting["title"], sections, about=_about(run_info, cohorts))
+
+
+def run_parameters(parameters: dict) -> dict:
+    """The parameters that shaped this run: ingestion settings of sources no cohort uses, and
+    synthetic profiles of TCGA cohorts no synthetic cohort imitates, are left out."""
+    cohorts = parameters.get("cohorts") or {}
+    sources = {c.get("source") for c in cohorts.values()}
+    likes = {(c.get("synthetic") or {}).get("like") for c in cohorts.values()}
+    ingestion = dict(parameters.get("ingestion") or {})
+    if "sources" in ingestion:
+        ingestion["sources"] = {k: v for k, v in ingestion["sources"].items() if k in sources}
+    if "synthetic" in ingestion and "synthetic" not in sources:
+        del ingestion["synthetic"]
+    elif "profiles" in (ingestion.get("synthetic") or {}):
+        profiles = ingestion["synthetic"]["profiles"]
+        ingestion["synthetic"] = {
+            **ingestion["synthetic"],
+            "profiles": {k: v for k, v in profiles.items() if k in likes},
+        }
+    return {**parameters, "ingestion": ingestion} if "ingestion" in parameters else parameters
 
 
 def _about(run_info: dict, cohorts: dict) -> dict[str, str]:
