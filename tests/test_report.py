@@ -1,6 +1,7 @@
 """Report: one self-contained page with the tables' values and embedded PNG figures."""
 
 import base64
+import json
 import re
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 from sklearn.metrics import roc_auc_score
+from test_run import kedro, make_project
 
 from degnext import report, training
 from degnext.datasets import PNGDataset
@@ -362,3 +364,35 @@ def test_run_parameters_leave_out_sources_and_profiles_no_cohort_uses():
     release = {"cohorts": {"BLCA": {"source": "release"}}, "ingestion": parameters["ingestion"]}
     kept = report_page.run_parameters(release)["ingestion"]
     assert "synthetic" not in kept and set(kept["sources"]) == {"release"}
+
+
+def test_trained_run_compares_the_published_model_and_the_sign_rule_on_q(shared, tmp_path):
+    """experiments.compare_published: the report of a trained transfer model shows, per untrained
+    cohort, our model, the authors' published weights and logfc_sign, from one run."""
+    root = make_project(tmp_path)
+    weights = shared / "data/degnext_release/pretrained/DEGnextModel_transfer.pth"
+    params = ",".join(
+        [
+            "experiments.general_learning=false",
+            "experiments.transfer_model=trained",
+            "experiments.compare_published=true",
+            f"published_weights={weights}",
+            f"paper_tables={shared / 'data/paper_tables'}",
+        ]
+    )
+    kedro(root, "run", "--params", params)
+    out = root / "data"
+    published = pd.read_parquet(out / "07_model_output/C/published_transfer_predictions.parquet")
+    ours = pd.read_parquet(out / "07_model_output/C/transfer_predictions.parquet")
+    assert list(published["gene_id"]) == list(ours["gene_id"])
+    assert not np.allclose(published["logit"], ours["logit"])
+    table = pd.read_csv(out / "08_reporting/table_transfer_learning_Q_vs_paper.csv")
+    assert list(table["model"]) == [
+        "DEGnext, trained here", "DEGnext, trained here", "DEGnext, published weights",
+        "DEGnext, published weights", "logfc_sign rule", "paper Table 3 (CHOL, real data)",
+    ]  # fmt: skip
+    stored = json.loads((out / "07_model_output/C/published_transfer_metrics.json").read_text())
+    row = table[(table["model"] == "DEGnext, published weights")].iloc[0]
+    assert row["accuracy"] == pytest.approx(stored["accuracy"])
+    html = (out / "08_reporting/report.html").read_text()
+    assert f"beside it the authors&#x27; published weights, file {weights}" in html

@@ -107,16 +107,12 @@ def html_report(  # noqa: PLR0913 - one input per saved table and figure
             _general_section(
                 general, general_fold_mean, general_comparison, roc_general, parameters, paper_note
             ),
-            report.Section(
-                "Baselines (T3)",
-                paragraphs=[
-                    "Classical models trained on the CNN's rows (T1 UR/DR + F1), tested on T3; "
-                    f"metrics {ROLE_SENTENCES[WHOLE]}.",
-                    f"{SIGN_RULE} On T3 it {_sign_record(baseline)}.",
-                    *_one_class_remarks(baseline, "T3"),
-                ],
-                tables=[("DEGnext (best fold's model) and baselines on T3", baseline)],
-                links=[(FILES["baselines"], FILES["baselines"])],
+            _baselines_section(
+                "T3",
+                "Classical models trained on the CNN's rows (T1 UR/DR + F1), tested on T3",
+                "DEGnext (best fold's model) and baselines on T3",
+                baseline,
+                FILES["baselines"],
             ),
             _robustness_section(robustness, robustness_png),
         ]
@@ -128,17 +124,13 @@ def html_report(  # noqa: PLR0913 - one input per saved table and figure
         ),
         *general_sections,
         _transfer_section(transfer_comparison, roc_transfer, paper_note),
-        report.Section(
-            "Transfer baselines (Q)",
-            paragraphs=[
-                "Classical models trained on the train cohorts' T1 UR/DR rows and F1, each gene "
-                "described by quantiles of its normal and tumor values; tested on Q like DEGnext; "
-                f"metrics {ROLE_SENTENCES[WHOLE]}.",
-                f"{SIGN_RULE} On Q it {_sign_record(transfer_baseline)}.",
-                *_one_class_remarks(transfer_baseline, "Q"),
-            ],
-            tables=[("DEGnext and baselines on Q", transfer_baseline)],
-            links=[(FILES["transfer_baselines"], FILES["transfer_baselines"])],
+        _baselines_section(
+            "Q",
+            "Classical models trained on the train cohorts' T1 UR/DR rows and F1, each gene "
+            "described by quantiles of its normal and tumor values; tested on Q like DEGnext",
+            "DEGnext and baselines on Q",
+            transfer_baseline,
+            FILES["transfer_baselines"],
         ),
         _enrichment_section(enriched, reporting),
         report.Section(
@@ -282,6 +274,21 @@ def _transfer_section(comparison: pd.DataFrame, roc_png: bytes, paper_note: str)
             )
         ],
         links=[(FILES[k], FILES[k]) for k in ("transfer_comparison", "transfer")],
+    )
+
+
+def _baselines_section(
+    test_set: str, intro: str, caption: str, table: pd.DataFrame, file: str
+) -> report.Section:
+    return report.Section(
+        "Baselines (T3)" if test_set == "T3" else "Transfer baselines (Q)",
+        paragraphs=[
+            f"{intro}; metrics {ROLE_SENTENCES[WHOLE]}.",
+            f"{SIGN_RULE} On {test_set} it {_sign_record(table)}.",
+            *_one_class_remarks(table, test_set),
+        ],
+        tables=[(caption, table)],
+        links=[(file, file)],
     )
 
 
