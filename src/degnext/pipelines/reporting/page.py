@@ -248,12 +248,20 @@ def _general_section(
 
 
 def _transfer_section(comparison: pd.DataFrame, roc_png: bytes, paper_note: str) -> report.Section:
-    models = [m for m in comparison["model"].unique() if m.startswith("DEGnext")]
+    models = set(comparison["model"])
+    if "DEGnext, trained here" in models and "DEGnext, published weights" in models:
+        which = (
+            "The transfer model trained in this run and, beside it, the authors' published "
+            "transfer model, each"
+        )
+    elif "DEGnext, published weights" in models:
+        which = "The authors' published transfer model,"
+    else:
+        which = "One model trained on the train cohorts,"
     return report.Section(
         "Transfer learning (Q of untrained cohorts)",
         paragraphs=[
-            f"One model ({' and '.join(models) or 'DEGnext'}), applied without retraining to all "
-            "of Q of each untrained cohort.",
+            f"{which} applied without retraining to all of Q of each untrained cohort.",
             f"Each model's metrics are computed two ways from the same predictions: "
             f"{ROLE_SENTENCES[WHOLE]}; and {ROLE_SENTENCES[RELEASE]}. The logfc_sign row uses the "
             f"whole set. ROC AUC ranks genes by their float64 logit. {paper_note}",
