@@ -102,7 +102,7 @@ def test_roc_figure_labels_auc():
         "CHOL": (np.array([0, 1]), np.array([0, 1]), 0.5),
     }
     fig = report.roc_figure(curves, "ROC")
-    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    labels = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
     assert labels == ["chance", "BLCA (AUC 0.900)", "CHOL (AUC 0.500)"]
     assert report.figure_to_png_bytes(fig).startswith(PNG_SIGNATURE)
     assert report.figure_to_png_bytes(report.roc_figure({}, "empty")).startswith(PNG_SIGNATURE)
@@ -312,12 +312,13 @@ def test_git_commit_is_unknown_outside_a_checkout(tmp_path):
 def test_roc_curves_are_told_apart_and_the_legend_is_outside_the_axes():
     same = (np.array([0, 0, 1]), np.array([0, 1, 1]), 1.0)
     fig = report.roc_figure({"A": same, "B": same, "C": same}, "ROC")
-    ax = fig.axes[0]
-    lines = [line for line in ax.get_lines() if line.get_label() != "chance"]
+    full, zoom = fig.axes
+    lines = [line for line in full.get_lines() if line.get_label() != "chance"]
     assert len({(line.get_linestyle(), line.get_marker()) for line in lines}) == 3
+    assert zoom.get_xlim()[1] == 0.2 and zoom.get_ylim()[0] == 0.8  # the crowded corner
     report.figure_to_png_bytes(fig)
-    legend = ax.get_legend().get_window_extent()
-    assert legend.x0 >= ax.get_window_extent().x1  # right of the data, covering nothing
+    legend = zoom.get_legend().get_window_extent()
+    assert legend.x0 >= zoom.get_window_extent().x1  # right of the data, covering nothing
 
 
 def test_png_dataset_saves_a_figure_and_loads_its_bytes(tmp_path):

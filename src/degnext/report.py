@@ -306,30 +306,34 @@ def curve_style(i: int) -> dict:
 def roc_figure(curves: Mapping[str, tuple[np.ndarray, np.ndarray, float]], title: str) -> Figure:
     """ROC curves, one per name, AUC in the legend, chance diagonal (the paper's Figs. 3 and 4).
 
-    The legend sits outside the axes, so it never hides a curve.
+    A second panel magnifies the top-left corner (FPR <= 0.2, TPR >= 0.8), where good models'
+    curves crowd; the legend sits outside both panels, so it never hides a curve.
     """
-    fig = Figure(figsize=(7.5, 5), layout="constrained")
-    ax = fig.subplots()
-    ax.plot([0, 1], [0, 1], linestyle="--", color="0.6", linewidth=1, label="chance")
-    for i, (name, (fpr, tpr, auc)) in enumerate(curves.items()):
-        ax.plot(
-            fpr,
-            tpr,
-            linewidth=1.5,
-            markersize=5,
-            markevery=0.1,
-            fillstyle="none",
-            label=f"{name} (AUC {auc:.3f})",
-            **curve_style(i),
-        )
+    fig = Figure(figsize=(11, 5), layout="constrained")
+    full, zoom = fig.subplots(1, 2)
+    for ax in (full, zoom):
+        ax.plot([0, 1], [0, 1], linestyle="--", color="0.6", linewidth=1, label="chance")
+        for i, (name, (fpr, tpr, auc)) in enumerate(curves.items()):
+            ax.plot(
+                fpr,
+                tpr,
+                linewidth=1.5,
+                markersize=5,
+                markevery=0.1,
+                fillstyle="none",
+                label=f"{name} (AUC {auc:.3f})",
+                **curve_style(i),
+            )
+        ax.set(xlabel="False positive rate", ylabel="True positive rate")
+        ax.set_aspect("equal")
     if not curves:
-        ax.text(0.5, 0.5, "no curve: no set with both classes", ha="center", va="center")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize="small", borderaxespad=0)
-    ax.set(
-        xlim=(-0.01, 1), ylim=(0, 1.02), xlabel="False positive rate", ylabel="True positive rate"
-    )
-    ax.set_title(title)
-    ax.set_aspect("equal")
+        full.text(0.5, 0.5, "no curve: no set with both classes", ha="center", va="center")
+    full.set(xlim=(-0.01, 1), ylim=(0, 1.02))
+    full.set_title(title)
+    zoom.set(xlim=(-0.005, 0.2), ylim=(0.8, 1.005), xticks=[0, 0.05, 0.1, 0.15, 0.2])
+    zoom.set_title("Top-left corner, magnified")
+    zoom.grid(alpha=0.3)
+    zoom.legend(loc="upper left", bbox_to_anchor=(1.04, 1), fontsize="small", borderaxespad=0)
     return fig
 
 

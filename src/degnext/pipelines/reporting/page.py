@@ -236,8 +236,8 @@ def _general_section(
         figures=[
             (
                 "ROC curves of each cohort's best fold's model on T3, genes ranked by their "
-                "float64 logit. Curves with equal AUC (e.g. 1.000) coincide; line style and "
-                "marker tell them apart.",
+                "float64 logit; right: the top-left corner magnified. Curves with equal AUC "
+                "(e.g. 1.000) coincide; line style and marker tell them apart.",
                 roc_png,
             )
         ],
@@ -276,8 +276,8 @@ def _transfer_section(comparison: pd.DataFrame, roc_png: bytes, paper_note: str)
         figures=[
             (
                 "ROC curves of the transfer model on each untrained cohort's Q, genes ranked by "
-                "their float64 logit. Curves with equal AUC coincide; line style and marker tell "
-                "them apart.",
+                "their float64 logit; right: the top-left corner magnified. Curves with equal AUC "
+                "coincide; line style and marker tell them apart.",
                 roc_png,
             )
         ],
