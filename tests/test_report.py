@@ -15,6 +15,7 @@ from test_run import kedro, make_project
 from degnext import report, training
 from degnext.datasets import PNGDataset
 from degnext.model import DEGnext
+from degnext.pipelines import cnn_transfer, reporting
 from degnext.pipelines.cnn_general.nodes import predict_genes, score_predictions
 from degnext.pipelines.reporting import nodes
 from degnext.pipelines.reporting import page as report_page
@@ -397,3 +398,19 @@ def test_trained_run_compares_the_published_model_and_the_sign_rule_on_q(shared,
     assert row["accuracy"] == pytest.approx(stored["accuracy"])
     html = (out / "08_reporting/report.html").read_text()
     assert f"beside it the authors&#x27; published weights, file {weights}" in html
+
+
+def test_compare_published_adds_published_predictions_only_beside_a_trained_model():
+    trained = cnn_transfer.create_pipeline(["A"], ["C"], "trained", compare_published=True)
+    outputs = trained.all_outputs()
+    assert {
+        "transfer.model",
+        "transfer.published_model",
+        "C.published_transfer_predictions",
+    } <= outputs
+    report_inputs = reporting.create_pipeline(["A", "C"], ["C"], compare_published=True).inputs()
+    assert "C.published_transfer_predictions" in report_inputs
+    plain = cnn_transfer.create_pipeline(["A"], ["C"], "trained").all_outputs()
+    assert "transfer.published_model" not in plain
+    published = cnn_transfer.create_pipeline(["A"], ["C"], "published", compare_published=True)
+    assert "C.published_transfer_predictions" not in published.all_outputs()
