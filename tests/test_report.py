@@ -19,7 +19,7 @@ from degnext.pipelines import cnn_transfer, reporting
 from degnext.pipelines.cnn_general.nodes import predict_genes, score_predictions
 from degnext.pipelines.reporting import nodes
 from degnext.pipelines.reporting import page as report_page
-from degnext.run_info import git_commit
+from degnext.run_info import git_commit, weights_digest
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -226,7 +226,7 @@ def _page(run_info=None, enriched=None, paper=PAPER3) -> str:
                             "weights": "transfer model trained in this run, checkpoint version V"}  # fmt: skip
     return report_page.html_report(
         empty, empty, empty, comparison, baseline, baseline, pd.DataFrame(), enriched, predicted,
-        png, png, png, run_info, reporting, parameters,
+        png, png, png, run_info, DEGnext(16, seed=0), reporting, parameters,
     )  # fmt: skip
 
 
@@ -303,6 +303,12 @@ def test_report_date_honours_source_date_epoch():
     assert report.report_date({"SOURCE_DATE_EPOCH": "0"}) == "1970-01-01"
     assert report.report_date({"SOURCE_DATE_EPOCH": "1764028800"}) == "2025-11-25"
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", report.report_date({}))
+
+
+def test_header_names_the_weights_by_a_digest_of_their_content():
+    digest = weights_digest(DEGnext(16, seed=0))
+    assert digest == weights_digest(DEGnext(16, seed=0)) != weights_digest(DEGnext(16, seed=1))
+    assert f"weights sha256 {digest}" in _page()
 
 
 def test_git_commit_is_unknown_outside_a_checkout(tmp_path):

@@ -7,12 +7,14 @@ dataset before the run starts, so the report node stays a plain function of its 
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from kedro.io import AbstractVersionedDataset, DataCatalog, DatasetError
+import torch
+from kedro.io import DataCatalog
 from kedro.pipeline import Pipeline
 
 from degnext.report import report_date
@@ -45,30 +47,33 @@ def git_commit(project_path: str | Path | None) -> str:
 
 def weights_used(pipeline: Pipeline, catalog: DataCatalog) -> str:
     """Which transfer model this run's predictions come from: the published file it imports, the
-    checkpoint version it trains, or (a run that neither trains nor imports) the latest one."""
+    model it trains, or (a run that neither trains nor imports) the newest checkpoint.
+
+    No timestamped version is named, so two runs of the same code and seed write the same report;
+    the report adds the weights' digest, which identifies the checkpoint by content.
+    """
     produced = {
         node.name.rsplit(".", 1)[-1] for node in pipeline.nodes if "transfer.model" in node.outputs
     }
+    published = getattr(catalog.get("transfer.published_weights"), "filepath", "unknown")
     if "import_published_model" in produced:
-        source = catalog.get("transfer.published_weights")
-        return f"the authors' published weights, file {getattr(source, 'filepath', 'unknown')}"
-    model = catalog.get("transfer.model") if "transfer.model" in catalog else None
-    if not isinstance(model, AbstractVersionedDataset):
-        return "unknown"
-    if produced:
-        trained = (
-            f"transfer model trained in this run, checkpoint version {model.resolve_save_version()}"
-        )
-        if any("transfer.published_model" in node.outputs for node in pipeline.nodes):
-            source = catalog.get("transfer.published_weights")
-            published = getattr(source, "filepath", "unknown")
-            return f"{trained}; beside it the authors' published weights, file {published}"
-        return trained
-    try:
-        version = model.resolve_load_version()
-    except DatasetError:  # no checkpoint yet: say so rather than fail the report
-        return "no transfer checkpoint found"
-    return f"latest trained transfer checkpoint, version {version}"
+        return f"the authors' published weights, file {published}"
+    if not produced:
+        return "the newest transfer.model checkpoint (not trained in this run)"
+    trained = "transfer model trained in this run (transfer.model)"
+    if any("transfer.published_model" in node.outputs for node in pipeline.nodes):
+        return f"{trained}; beside it the authors' published weights, file {published}"
+    return trained
+
+
+def weights_digest(model: torch.nn.Module) -> str:
+    """First 16 hex digits of the SHA-256 of a model's weights (names, shapes, bytes, in order)."""
+    digest = hashlib.sha256()
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(str(tuple(tensor.shape)).encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
 
 
 def describe_run(

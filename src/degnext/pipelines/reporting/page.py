@@ -9,7 +9,9 @@ from __future__ import annotations
 import pandas as pd
 
 from degnext import report
+from degnext.model import DEGnext
 from degnext.pipelines.reporting.nodes import RELEASE, WHOLE, uses_synthetic_sets
+from degnext.run_info import weights_digest
 
 # The run's files beside report.html (catalog.yml, reporting section), linked from the page.
 FILES = {
@@ -85,6 +87,7 @@ def html_report(  # noqa: PLR0913 - one input per saved table and figure
     roc_transfer: bytes,
     robustness_png: bytes,
     run_info: dict,
+    transfer_model: DEGnext,
     reporting: dict,
     parameters: dict,
 ) -> str:
@@ -149,7 +152,8 @@ def html_report(  # noqa: PLR0913 - one input per saved table and figure
         ),
         report.run_section(run_parameters(parameters)),
     ]
-    return report.build_html_report(reporting["title"], sections, about=_about(run_info, cohorts))
+    about = _about(run_info, cohorts, transfer_model)
+    return report.build_html_report(reporting["title"], sections, about=about)
 
 
 def run_parameters(parameters: dict) -> dict:
@@ -172,7 +176,7 @@ def run_parameters(parameters: dict) -> dict:
     return {**parameters, "ingestion": ingestion} if "ingestion" in parameters else parameters
 
 
-def _about(run_info: dict, cohorts: dict) -> dict[str, str]:
+def _about(run_info: dict, cohorts: dict, transfer_model: DEGnext) -> dict[str, str]:
     by_source: dict[str, list[str]] = {}
     for name, cohort in cohorts.items():
         by_source.setdefault(cohort.get("source", "unknown"), []).append(name)
@@ -185,7 +189,8 @@ def _about(run_info: dict, cohorts: dict) -> dict[str, str]:
         "Kedro environment": run_info.get("environment", "unknown"),
         "Date": run_info.get("date", "unknown"),
         "Code commit": run_info.get("commit", "unknown"),
-        "Transfer weights": run_info.get("weights", "unknown"),
+        "Transfer weights": f"{run_info.get('weights', 'unknown')}; weights sha256 "
+        f"{weights_digest(transfer_model)}",
     }
 
 

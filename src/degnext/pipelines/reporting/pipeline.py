@@ -128,6 +128,7 @@ def create_pipeline(
                     "roc_transfer": "reporting.roc_transfer_figure",
                     "robustness_png": "reporting.robustness_figure",
                     "run_info": "run_info",
+                    "transfer_model": "transfer.model",
                     "reporting": "params:reporting",
                     "parameters": "parameters",
                 },
