@@ -308,7 +308,7 @@ def test_report_date_honours_source_date_epoch():
 def test_header_names_the_weights_by_a_digest_of_their_content():
     digest = weights_digest(DEGnext(16, seed=0))
     assert digest == weights_digest(DEGnext(16, seed=0)) != weights_digest(DEGnext(16, seed=1))
-    assert f"weights sha256 {digest}" in _page()
+    assert f"<th>Transfer model digest</th><td>sha256 {digest} (" in _page()
 
 
 def test_git_commit_is_unknown_outside_a_checkout(tmp_path):

@@ -189,8 +189,9 @@ def _about(run_info: dict, cohorts: dict, transfer_model: DEGnext) -> dict[str, 
         "Kedro environment": run_info.get("environment", "unknown"),
         "Date": run_info.get("date", "unknown"),
         "Code commit": run_info.get("commit", "unknown"),
-        "Transfer weights": f"{run_info.get('weights', 'unknown')}; weights sha256 "
-        f"{weights_digest(transfer_model)}",
+        "Transfer weights": run_info.get("weights", "unknown"),
+        "Transfer model digest": f"sha256 {weights_digest(transfer_model)} (the weights of "
+        "transfer.model, which made the transfer predictions)",
     }
 
 
