@@ -53,7 +53,14 @@ def chromium(*args: str) -> str:
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
 
 
-ABOUT = ["Data", "Kedro environment", "Date", "Code commit", "Transfer weights", "Transfer model digest"]
+ABOUT = [
+    "Data",
+    "Kedro environment",
+    "Date",
+    "Code commit",
+    "Transfer weights",
+    "Transfer model digest",
+]
 GLOSSARY = ["P", "Q", "T1", "T2", "F1", "T3"]
 PAGE_HEIGHT = 24000  # px: taller than any report; the blank rest is cut off
 
