@@ -45,6 +45,7 @@ def test_experiments_default_and_validate(monkeypatch):
     for given, message in (
         ({"transfer_model": "downloaded"}, "experiments.transfer_model"),
         ({"general_learning": "no"}, "experiments.general_learning"),
+        ({"compare_published": "yes"}, "experiments.compare_published"),
         ({"general": False}, "unknown key"),
     ):
         monkeypatch.setattr(cohorts, "_run_parameters", {"experiments": given})

@@ -13,10 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from test_gdc import COHORT, MANIFEST_COLUMNS, STATUS, FakeGdc, gdc  # noqa: F401 (gdc: fixture)
+from fake_gdc import COHORT, STATUS, FakeGdc
+from test_gdc import gdc  # noqa: F401 (gdc: fixture)
 from test_run import TINY_COHORTS, kedro, make_project
 
 from degnext import annotations
+from degnext.gdc import MANIFEST_COLUMNS
 from degnext.synthetic import Calibration, CohortSpec, generate_cohort
 
 PROJECT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ from sklearn.metrics import (
 )
 
 from degnext.errors import DEGnextInputError
-from degnext.metrics import binary_metrics, multiclass_metrics
+from degnext.metrics import binary_metrics, binary_metrics_from_logits, multiclass_metrics
 
 
 def _sklearn_scores(y, pred):
@@ -106,3 +106,32 @@ def test_bad_inputs_raise():
         binary_metrics(np.array([0, 1]), np.array([0.1, 0.2]), decision="odds")
     with pytest.raises(DEGnextInputError, match="aggregate"):
         binary_metrics(np.array([0, 1]), np.array([0.1, 0.2]), aggregate="mean")
+
+
+def _saturated_case():
+    """Logits of 18..40: float32 sigmoid rounds every one of them to exactly 1.0, yet they differ,
+    and the labels interleave with them, so a tie-free ranking matters for the AUC."""
+    logit = np.array([-3.0, -1.0, 18.0, 19.5, 21.0, 24.0, 27.0, 30.0, 33.0, 40.0])
+    y = np.array([0, 0, 0, 1, 0, 1, 1, 0, 1, 1])
+    return y, logit
+
+
+def test_saturated_logits_give_the_float64_auc_not_the_float32_ties():
+    y, logit = _saturated_case()
+    p32 = 1 / (1 + np.exp(-logit.astype(np.float32)))
+    assert (p32[2:] == np.float32(1.0)).all()  # the case is saturated in float32
+    exact = roc_auc_score(y, logit)
+    tied = binary_metrics(y, p32)["roc_auc"]
+    assert tied < exact  # ties at 1.0 cost AUC
+    got = binary_metrics_from_logits(y, logit)
+    assert got["roc_auc"] == pytest.approx(exact, abs=1e-15)
+    # Same calls as P(UR) >= 0.5, and the release rule thresholds the logit itself.
+    _assert_close(got, _sklearn_scores(y, (logit >= 0).astype(int)))
+    release = binary_metrics_from_logits(y, np.array([0.4, 0.6] * 5), decision="logit")
+    assert release["n_up"] == 5
+
+
+def test_one_class_calls_are_counted():
+    y, logit = _saturated_case()
+    assert binary_metrics_from_logits(y, np.abs(logit) + 1)["n_up"] == y.size
+    assert binary_metrics(y, np.zeros(y.size) + 0.1)["n_up"] == 0

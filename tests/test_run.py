@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 PROJECT = Path(__file__).resolve().parents[1]
+PAPER_TABLES = PROJECT.parent / "shared/data/paper_tables"  # the report sets them beside ours
 TINY_COHORTS = {
     "A": {
         "role": "train",
@@ -80,7 +81,7 @@ def make_project(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory) -> Path:
     root = make_project(tmp_path_factory.mktemp("project"))
-    result = kedro(root, "run")
+    result = kedro(root, "run", "--params", f"paper_tables={PAPER_TABLES}")
     (root / "kedro_run.log").write_text(result.stdout + result.stderr)
     return root
 
@@ -310,8 +311,10 @@ def test_parallel_runner_trains_cohorts_side_by_side_as_one_thread_would(
     assert {stage["torch_threads"] for stage in model.provenance["stages"]} == {1}
 
 
-def test_report_and_viz_build_render_in_headless_chromium(finished_run, tmp_path):
+def test_report_and_viz_build_render_in_headless_chromium(finished_run, tmp_path, shared):
     """The report and the kedro-viz static build, opened in Debian's chromium and screenshotted.
+
+    The report's check includes the paper's rows beside ours, read from ../shared (``shared``).
 
     CI installs chromium (.ci/run); elsewhere the test skips, with the reason, when it is absent.
     """

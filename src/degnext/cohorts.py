@@ -22,7 +22,7 @@ from degnext.errors import DEGnextInputError
 
 ROLES = ("train", "untrained")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-EXPERIMENTS = {"general_learning": True, "transfer_model": "trained"}
+EXPERIMENTS = {"general_learning": True, "transfer_model": "trained", "compare_published": False}
 TRANSFER_MODELS = ("trained", "published")
 _run_parameters: dict[str, Any] | None = None
 
@@ -54,7 +54,8 @@ def configured_experiments(parameters: dict[str, Any] | None = None) -> dict[str
 
     ``general_learning: false`` leaves out general learning and what builds on it (baselines and
     robustness on T3); ``transfer_model: published`` uses the authors' released transfer weights
-    instead of training them.
+    instead of training them; ``compare_published: true`` (with a trained model) also applies the
+    published weights to Q in the same run, so the report sets the two models side by side.
     """
     given = (parameters or run_parameters()).get("experiments") or {}
     unknown = sorted(set(given) - set(EXPERIMENTS))
@@ -63,11 +64,12 @@ def configured_experiments(parameters: dict[str, Any] | None = None) -> dict[str
             f"parameter 'experiments': unknown key(s) {unknown}; known: {sorted(EXPERIMENTS)}"
         )
     experiments = {**EXPERIMENTS, **given}
-    if not isinstance(experiments["general_learning"], bool):
-        raise DEGnextInputError(
-            "parameter 'experiments.general_learning' must be true or false, got "
-            f"{experiments['general_learning']!r}"
-        )
+    for switch in ("general_learning", "compare_published"):
+        if not isinstance(experiments[switch], bool):
+            raise DEGnextInputError(
+                f"parameter 'experiments.{switch}' must be true or false, got "
+                f"{experiments[switch]!r}"
+            )
     if experiments["transfer_model"] not in TRANSFER_MODELS:
         raise DEGnextInputError(
             f"parameter 'experiments.transfer_model' is {experiments['transfer_model']!r}; "

@@ -3,6 +3,7 @@
 This is the one place where the run's parameters shape the pipelines and their parameter inputs:
 the registry builds one namespace per cohort from them, and the per-cohort parameters that nodes
 read (``params:<section>`` inside a cohort's namespace) are merged here once, before the run.
+``RunInfoHooks`` tells the report what only the session knows.
 """
 
 from typing import Any
@@ -10,9 +11,10 @@ from typing import Any
 from kedro.framework.context import KedroContext
 from kedro.framework.hooks import hook_impl
 from kedro.framework.project import pipelines
-from kedro.io import CatalogProtocol
+from kedro.io import CatalogProtocol, DataCatalog
+from kedro.pipeline import Pipeline
 
-from degnext import cohorts
+from degnext import cohorts, run_info
 from degnext.parameter_schema import validate_parameters
 
 
@@ -38,3 +40,13 @@ class CohortRegistryHooks:
         """Add each cohort's merged sections, name and groups (``cohorts.node_parameters``)."""
         for key, value in cohorts.node_parameters(parameters["parameters"]).items():
             catalog[f"params:{key}"] = value
+
+class RunInfoHooks:
+    """Put the run's environment, date, code commit and transfer weights in the catalog as
+    ``run_info``, the report's header."""
+
+    @hook_impl
+    def before_pipeline_run(
+        self, run_params: dict, pipeline: Pipeline, catalog: DataCatalog
+    ) -> None:
+        catalog["run_info"] = run_info.describe_run(run_params, pipeline, catalog)

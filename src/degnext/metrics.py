@@ -19,6 +19,8 @@ from sklearn.metrics import roc_auc_score
 
 from degnext.errors import DEGnextInputError
 
+SCORE_KEYS = ("accuracy", "recall", "precision", "f_measure", "mcc")
+
 
 def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
     """Counts matrix C[i, j] = genes of true class i predicted as j."""
@@ -71,6 +73,34 @@ def _labels(y_true: np.ndarray, n: int, allowed: int) -> np.ndarray:
     return y.astype(np.int64)
 
 
+def _binary_scores(
+    y: np.ndarray, y_pred: np.ndarray, score: np.ndarray, aggregate: str, batch_size: int
+) -> dict[str, float]:
+    if aggregate == "whole":
+        scores = scores_from_confusion(confusion(y, y_pred, 2))
+    elif aggregate == "batch_mean":
+        scores = _batch_mean(y, y_pred, 2, batch_size)
+    else:
+        raise DEGnextInputError(
+            f"parameter aggregate must be 'whole' or 'batch_mean', got {aggregate!r}"
+        )
+    return {**scores, "roc_auc": _roc_auc(y, score), "n": int(y.size), "n_up": int(y_pred.sum())}
+
+
+def _check_decision(decision: str) -> None:
+    if decision not in ("probability", "logit"):
+        raise DEGnextInputError(
+            f"parameter decision must be 'probability' or 'logit', got {decision!r}"
+        )
+
+
+def _scores_vector(values: np.ndarray, what: str) -> np.ndarray:
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim != 1 or v.size == 0:
+        raise DEGnextInputError(f"{what} must be a non-empty 1-D vector, got shape {v.shape}")
+    return v
+
+
 def binary_metrics(
     y_true: np.ndarray,
     p_up: np.ndarray,
@@ -80,28 +110,37 @@ def binary_metrics(
     aggregate: Literal["whole", "batch_mean"] = "whole",
     batch_size: int = 64,
 ) -> dict[str, float]:
-    """UR (1) vs DR (0) scores from P(UR); ROC AUC is always over all genes."""
-    p = np.asarray(p_up, dtype=float)
-    if p.ndim != 1 or p.size == 0:
-        raise DEGnextInputError(f"p_up must be a non-empty 1-D probability vector, got {p.shape}")
+    """UR (1) vs DR (0) scores from P(UR); ROC AUC is always over all genes.
+
+    ``n_up`` counts the genes called UR, so a model that calls one class for every gene shows.
+    Prefer `binary_metrics_from_logits` where logits exist: a float32 P(UR) rounds to exactly
+    1.0 for many confident genes, and those ties lower the ROC AUC.
+    """
+    p = _scores_vector(p_up, "p_up")
     y = _labels(y_true, p.size, 2)
-    if decision == "probability":
-        y_pred = (p >= threshold).astype(np.int64)
-    elif decision == "logit":
-        y_pred = (p >= 1 / (1 + np.exp(-threshold))).astype(np.int64)
-    else:
-        raise DEGnextInputError(
-            f"parameter decision must be 'probability' or 'logit', got {decision!r}"
-        )
-    if aggregate == "whole":
-        scores = scores_from_confusion(confusion(y, y_pred, 2))
-    elif aggregate == "batch_mean":
-        scores = _batch_mean(y, y_pred, 2, batch_size)
-    else:
-        raise DEGnextInputError(
-            f"parameter aggregate must be 'whole' or 'batch_mean', got {aggregate!r}"
-        )
-    return {**scores, "roc_auc": _roc_auc(y, p), "n": int(p.size)}
+    _check_decision(decision)
+    cut = threshold if decision == "probability" else 1 / (1 + np.exp(-threshold))
+    return _binary_scores(y, (p >= cut).astype(np.int64), p, aggregate, batch_size)
+
+
+def binary_metrics_from_logits(
+    y_true: np.ndarray,
+    logit: np.ndarray,
+    *,
+    threshold: float = 0.5,
+    decision: Literal["probability", "logit"] = "probability",
+    aggregate: Literal["whole", "batch_mean"] = "whole",
+    batch_size: int = 64,
+) -> dict[str, float]:
+    """`binary_metrics` from float64 logits: the same calls, and a ROC AUC without the ties that
+    a saturated P(UR) would create (the logit ranks genes the way the exact probability does)."""
+    z = _scores_vector(logit, "logit")
+    y = _labels(y_true, z.size, 2)
+    _check_decision(decision)
+    if decision == "probability" and not 0 < threshold < 1:
+        raise DEGnextInputError(f"parameter threshold must be in (0, 1), got {threshold}")
+    cut = np.log(threshold / (1 - threshold)) if decision == "probability" else threshold
+    return _binary_scores(y, (z >= cut).astype(np.int64), z, aggregate, batch_size)
 
 
 def multiclass_metrics(y_true: np.ndarray, probs: np.ndarray) -> dict[str, float]:

@@ -98,11 +98,13 @@ class Enrichment(_Strict):
     synthetic_sets: SyntheticSets
     min_size: int = Field(ge=1)
     max_size: int = Field(ge=1)
+    q_cutoff: float = Field(default=0.05, gt=0, le=1)
     max_rows: int = Field(ge=1)
 
 
 class Reporting(_Strict):
     title: str
+    paper_tables: str | None = None
     enrichment: Enrichment
 
 
@@ -125,6 +127,7 @@ class Ingestion(_Strict):
 class Experiments(_Strict):
     general_learning: bool = True
     transfer_model: Literal["trained", "published"] = "trained"
+    compare_published: bool = False
 
 
 class CohortSynthetic(_Strict):
@@ -160,7 +163,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
 }
 # Top-level parameters that are not sections: the cohorts, and runtime-only values
 # (`--params data_root=...`, `--params published_weights=...`) that the catalog reads.
-OTHER_KEYS = ("cohorts", "data_root", "published_weights")
+OTHER_KEYS = ("cohorts", "data_root", "published_weights", "paper_tables")
 
 
 def validate_parameters(parameters: dict[str, Any]) -> None:

@@ -26,21 +26,28 @@ def register_pipelines() -> dict[str, Pipeline]:
     Released splits (``source: release``) skip labeling and splitting; a cohort with
     ``general: false`` (e.g. a release cohort without T1 or F1) skips general learning, and
     ``experiments.general_learning: false`` skips it for every cohort.
-    ``experiments.transfer_model: published`` takes the authors' weights instead of training.
+    ``experiments.transfer_model: published`` takes the authors' weights instead of training;
+    ``experiments.compare_published: true`` applies them beside a trained model.
     """
     parameters = cohorts.run_parameters()
     groups = cohorts.cohort_groups(parameters)
-    transfer_model = cohorts.configured_experiments(parameters)["transfer_model"]
+    experiments = cohorts.configured_experiments(parameters)
+    transfer_model = experiments["transfer_model"]
+    compare_published = experiments["compare_published"] and transfer_model == "trained"
     general, untrained = groups["general"], groups["untrained"]
     registry = {
         "ingestion": ingestion.create_pipeline(groups["raw"], groups["released"], groups["gdc"]),
         "labeling": labeling.create_pipeline(groups["raw"]),
         "splitting": splitting.create_pipeline(groups["raw"]),
         "cnn_general": cnn_general.create_pipeline(general),
-        "cnn_transfer": cnn_transfer.create_pipeline(groups["train"], untrained, transfer_model),
+        "cnn_transfer": cnn_transfer.create_pipeline(
+            groups["train"], untrained, transfer_model, compare_published
+        ),
         "baselines": baselines.create_pipeline(general, groups["train"], untrained),
         "robustness": robustness.create_pipeline(general),
-        "reporting": reporting.create_pipeline(general, untrained, groups["gdc"]),
+        "reporting": reporting.create_pipeline(
+            general, untrained, compare_published, groups["gdc"]
+        ),
         "multiqc": multiqc.create_pipeline(),
     }
     registry["__default__"] = sum(registry.values(), Pipeline([]))

@@ -7,11 +7,13 @@ Figures are built on ``matplotlib.figure.Figure`` directly (no pyplot state), re
 from __future__ import annotations
 
 import base64
+import datetime
 import html
 import io
 import math
+import os
 import platform
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 
@@ -51,6 +53,9 @@ tbody tr:nth-child(even){background:#fbfcfd}
 figure{margin:1rem 0}
 figure img{max-width:100%;height:auto;border:1px solid #eaeef2}
 figcaption,.note{color:#57606a;font-size:.85rem}
+table.about th{width:11rem}
+dl.glossary dt{font-weight:600}
+dl.glossary dd{margin:0 0 .4rem 1.5rem}
 """
 
 
@@ -58,13 +63,17 @@ figcaption,.note{color:#57606a;font-size:.85rem}
 class Section:
     """One report section: a heading, paragraphs, (caption, DataFrame) tables and figures.
 
-    A figure is a matplotlib Figure, PNG bytes, or a (caption, figure) pair.
+    A figure is a matplotlib Figure, PNG bytes, or a (caption, figure) pair; the caption goes
+    under it. ``definitions`` are (term, meaning) pairs; ``links`` (text, relative href) pairs
+    point at the run's files beside the page.
     """
 
     heading: str
     paragraphs: list[str] = field(default_factory=list)
     tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     figures: list[FigureLike | tuple[str, FigureLike]] = field(default_factory=list)
+    definitions: list[tuple[str, str]] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)
 
 
 def figure_to_png_bytes(fig: Figure, dpi: int = 110) -> bytes:
@@ -72,6 +81,21 @@ def figure_to_png_bytes(fig: Figure, dpi: int = 110) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     return buffer.getvalue()
+
+
+def report_date(environ: Mapping[str, str] = os.environ) -> str:
+    """The report's date, YYYY-MM-DD: SOURCE_DATE_EPOCH's day (UTC) when set, else today's.
+
+    So two runs on the same day, or any two runs with the same SOURCE_DATE_EPOCH, give the same
+    bytes.
+    """
+    epoch = environ.get("SOURCE_DATE_EPOCH")
+    moment = (
+        datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
+        if epoch
+        else datetime.datetime.now(datetime.UTC)
+    )
+    return moment.date().isoformat()
 
 
 def _format_float(number: float) -> str:
@@ -98,20 +122,54 @@ def format_number(value: object) -> str:
     return str(value)
 
 
+P_VALUE_COLUMNS = ("p_value", "q_value", "fdr", "pvalue")
+
+
+def column_formatter(name: str, values: pd.Series) -> Callable[[object], str]:
+    """One number format for a whole column, chosen from its name and values.
+
+    p/q values in scientific notation; integer columns (and ``n_*`` counts) as integers; columns
+    whose values all lie in [-1, 1] (F-measure, MCC, AUC) with 3 decimals; others (percentages)
+    with 2 decimals. Missing values are blank; text is shown as is.
+    """
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return format_number
+    finite = pd.to_numeric(values, errors="coerce").dropna()
+    finite = finite[np.isfinite(finite)]
+    if str(name).lower().startswith(P_VALUE_COLUMNS):
+        pattern = "{:.2e}"
+    elif pd.api.types.is_integer_dtype(values) or (
+        str(name).startswith("n_") and bool((finite == finite.round()).all())
+    ):
+        pattern = "{:.0f}"
+    elif finite.empty or float(finite.abs().max()) <= 1:
+        pattern = "{:.3f}"
+    else:
+        pattern = "{:.2f}"
+
+    def formatted(value: object) -> str:
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            return ""
+        return pattern.format(float(value))
+
+    return formatted
+
+
 def table_html(caption: str, table: pd.DataFrame, max_rows: int = MAX_TABLE_ROWS) -> str:
-    """An HTML table (escaped, numbers right-aligned and formatted), at most ``max_rows`` rows."""
+    """An HTML table (escaped, numbers right-aligned, one format per column), at most ``max_rows``."""
     shown = table.head(max_rows)
     header = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    formats = [column_formatter(str(c), shown[c]) for c in shown.columns]
     numeric = [
         pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in shown.dtypes
     ]
     rows = []
     for values in shown.itertuples(index=False, name=None):
         cells = "".join(
-            f'<td class="num">{html.escape(format_number(v))}</td>'
+            f'<td class="num">{html.escape(fmt(v))}</td>'
             if is_number
-            else f"<td>{html.escape(format_number(v))}</td>"
-            for v, is_number in zip(values, numeric, strict=True)
+            else f"<td>{html.escape(fmt(v))}</td>"
+            for v, fmt, is_number in zip(values, formats, numeric, strict=True)
         )
         rows.append(f"<tr>{cells}</tr>")
     note = (
@@ -135,36 +193,62 @@ def figure_html(item: FigureLike | tuple[str, FigureLike], alt: str) -> str:
     return f'<figure><img src="data:image/png;base64,{data}" alt="{text}">{figcaption}</figure>'
 
 
-def build_html_report(title: str, sections: Sequence[Section]) -> str:
-    """One HTML page: title, table of contents, then every section; no external assets."""
+def _section_html(number: int, section: Section) -> str:
+    parts = [f'<section id="section-{number}"><h2>{html.escape(section.heading)}</h2>']
+    parts += [f"<p>{html.escape(p)}</p>" for p in section.paragraphs]
+    if section.definitions:
+        items = "".join(
+            f"<dt>{html.escape(term)}</dt><dd>{html.escape(meaning)}</dd>"
+            for term, meaning in section.definitions
+        )
+        parts.append(f'<dl class="glossary">{items}</dl>')
+    if section.links:
+        links = ", ".join(
+            f'<a href="{html.escape(href)}">{html.escape(text)}</a>' for text, href in section.links
+        )
+        parts.append(f'<p class="files">Files: {links}</p>')
+    parts += [table_html(caption, table) for caption, table in section.tables]
+    parts += [
+        figure_html(f, f"{section.heading}, figure {j}") for j, f in enumerate(section.figures, 1)
+    ]
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def build_html_report(
+    title: str, sections: Sequence[Section], about: Mapping[str, str] | None = None
+) -> str:
+    """One HTML page: title, ``about`` (what the numbers come from), contents, then every section.
+
+    No external assets; links are relative, to files beside the page.
+    """
+    about_html = (
+        '<table class="about"><tbody>'
+        + "".join(
+            f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in about.items()
+        )
+        + "</tbody></table>"
+        if about
+        else ""
+    )
     toc = "".join(
         f'<li><a href="#section-{i}">{html.escape(s.heading)}</a></li>'
         for i, s in enumerate(sections, start=1)
     )
-    body = []
-    for i, section in enumerate(sections, start=1):
-        parts = [f'<section id="section-{i}"><h2>{html.escape(section.heading)}</h2>']
-        parts += [f"<p>{html.escape(p)}</p>" for p in section.paragraphs]
-        parts += [table_html(caption, table) for caption, table in section.tables]
-        parts += [
-            figure_html(f, f"{section.heading}, figure {j}")
-            for j, f in enumerate(section.figures, 1)
-        ]
-        parts.append("</section>")
-        body.append("".join(parts))
+    body = "".join(_section_html(i, s) for i, s in enumerate(sections, start=1))
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1><nav><strong>Contents</strong><ol>{toc}</ol></nav>"
-        f"{''.join(body)}</body></html>\n"
+        f"<h1>{html.escape(title)}</h1>{about_html}"
+        f"<nav><strong>Contents</strong><ol>{toc}</ol></nav>{body}</body></html>\n"
     )
 
 
 def flatten_parameters(parameters: Mapping, prefix: str = "") -> list[tuple[str, str]]:
-    """Nested parameters as (dotted.key, value) rows, lists shown inline."""
+    """Nested parameters as (dotted.key, value) rows sorted by key, lists shown inline."""
     rows: list[tuple[str, str]] = []
-    for key, value in parameters.items():
+    for key, value in sorted(parameters.items(), key=lambda item: str(item[0])):
         name = f"{prefix}{key}"
         if isinstance(value, Mapping) and value:
             rows += flatten_parameters(value, f"{name}.")
@@ -189,7 +273,9 @@ def run_section(parameters: Mapping, versions: Mapping[str, str] | None = None) 
     versions = package_versions() if versions is None else versions
     return Section(
         "Run",
-        paragraphs=["Parameters of this run (dotted keys) and the versions that produced it."],
+        paragraphs=[
+            "Parameters of this run (dotted keys, sorted) and the versions that produced it."
+        ],
         tables=[
             (
                 "Parameters",
@@ -222,20 +308,51 @@ def gdc_provenance_sections(table: pd.DataFrame) -> list[Section]:
     ]
 
 
+LINE_STYLES = ("-", "--", "-.", ":")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def curve_style(i: int) -> dict:
+    """Colour, line style and marker of the i-th curve: no two of the first 8 share all three,
+    so curves that coincide (AUCs that tie) still tell apart in the legend and where they part."""
+    return {
+        "color": f"C{i % 10}",
+        "linestyle": LINE_STYLES[i % len(LINE_STYLES)],
+        "marker": MARKERS[i % len(MARKERS)],
+    }
+
+
 def roc_figure(curves: Mapping[str, tuple[np.ndarray, np.ndarray, float]], title: str) -> Figure:
-    """ROC curves, one per name, AUC in the legend, chance diagonal (the paper's Figs. 3 and 4)."""
-    fig = Figure(figsize=(6, 5.5))
-    ax = fig.subplots()
-    ax.plot([0, 1], [0, 1], linestyle="--", color="0.6", linewidth=1)
-    for name, (fpr, tpr, auc) in curves.items():
-        ax.plot(fpr, tpr, linewidth=1.5, label=f"{name} (AUC {auc:.3f})")
-    if curves:
-        ax.legend(loc="lower right", fontsize="small")
-    else:
-        ax.text(0.5, 0.5, "no curve: no set with both classes", ha="center", va="center")
-    ax.set(xlim=(0, 1), ylim=(0, 1.02), xlabel="False positive rate", ylabel="True positive rate")
-    ax.set_title(title)
-    ax.set_aspect("equal")
+    """ROC curves, one per name, AUC in the legend, chance diagonal (the paper's Figs. 3 and 4).
+
+    A second panel magnifies the top-left corner (FPR <= 0.2, TPR >= 0.8), where good models'
+    curves crowd; the legend sits outside both panels, so it never hides a curve.
+    """
+    fig = Figure(figsize=(11, 5), layout="constrained")
+    full, zoom = fig.subplots(1, 2)
+    for ax in (full, zoom):
+        ax.plot([0, 1], [0, 1], linestyle="--", color="0.6", linewidth=1, label="chance")
+        for i, (name, (fpr, tpr, auc)) in enumerate(curves.items()):
+            ax.plot(
+                fpr,
+                tpr,
+                linewidth=1.5,
+                markersize=5,
+                markevery=0.1,
+                fillstyle="none",
+                label=f"{name} (AUC {auc:.3f})",
+                **curve_style(i),
+            )
+        ax.set(xlabel="False positive rate", ylabel="True positive rate")
+        ax.set_aspect("equal")
+    if not curves:
+        full.text(0.5, 0.5, "no curve: no set with both classes", ha="center", va="center")
+    full.set(xlim=(-0.01, 1), ylim=(0, 1.02))
+    full.set_title(title)
+    zoom.set(xlim=(-0.005, 0.2), ylim=(0.8, 1.005), xticks=[0, 0.05, 0.1, 0.15, 0.2])
+    zoom.set_title("Top-left corner, magnified")
+    zoom.grid(alpha=0.3)
+    zoom.legend(loc="upper left", bbox_to_anchor=(1.04, 1), fontsize="small", borderaxespad=0)
     return fig
 
 
@@ -249,17 +366,17 @@ def empty_figure(message: str) -> Figure:
 
 
 def _robustness_axes(ax, table: pd.DataFrame) -> None:
-    for model, rows in table.sort_values("noise_level").groupby("model", sort=True):
+    for i, (model, rows) in enumerate(table.sort_values("noise_level").groupby("model", sort=True)):
         sd = rows["sd_accuracy"] if "sd_accuracy" in rows else None
         ax.errorbar(
             rows["noise_level"],
             rows["mean_accuracy"],
             yerr=sd,
-            marker="o",
             markersize=4,
             capsize=3,
             linewidth=1.3,
             label=str(model),
+            **curve_style(i),
         )
     levels = sorted(table["noise_level"].unique())
     ax.set_xscale("symlog", linthresh=1)
@@ -273,11 +390,12 @@ def robustness_figure(table: pd.DataFrame, title: str = "Accuracy under Gaussian
 
     Columns: model, noise_level, mean_accuracy, optional sd_accuracy and cohort (one panel per
     cohort). The x axis is logarithmic above 1 % and linear below, so the no-noise level 0 shows.
+    One legend, right of the panels, so it covers no line.
     """
     cohorts = list(table["cohort"].unique()) if "cohort" in table else [None]
     columns = min(3, len(cohorts))
     rows = math.ceil(len(cohorts) / columns)
-    fig = Figure(figsize=(6 * columns, 4.3 * rows))
+    fig = Figure(figsize=(5 * columns + 2, 4.3 * rows), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False)).ravel()
     for ax, cohort in zip(axes, cohorts, strict=False):
         _robustness_axes(ax, table if cohort is None else table[table["cohort"] == cohort])
@@ -285,9 +403,8 @@ def robustness_figure(table: pd.DataFrame, title: str = "Accuracy under Gaussian
             ax.set_title(str(cohort))
     for ax in axes[len(cohorts) :]:
         ax.set_visible(False)
-    axes[0].legend(fontsize="small")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right upper", fontsize="small")
     fig.suptitle(title)
-    fig.tight_layout()
     return fig
 
 

@@ -4,11 +4,17 @@ import warnings
 
 from degnext.config_loader import DEGnextConfigLoader
 from degnext.failure_output import FailureOutputHooks
-from degnext.hooks import CohortRegistryHooks
+from degnext.hooks import CohortRegistryHooks, RunInfoHooks
 from degnext.lineage import LineageHooks
 from degnext.parallel_hooks import ParallelWorkerHooks
 
-HOOKS = (CohortRegistryHooks(), ParallelWorkerHooks(), FailureOutputHooks(), LineageHooks())
+HOOKS = (
+    CohortRegistryHooks(),
+    ParallelWorkerHooks(),
+    FailureOutputHooks(),
+    LineageHooks(),
+    RunInfoHooks(),
+)
 
 CONFIG_LOADER_CLASS = DEGnextConfigLoader
 # Soft merge: an environment or --params section.key=v changes that key, not the whole section

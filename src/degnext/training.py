@@ -318,13 +318,25 @@ def _outputs(model: DEGnext, X: np.ndarray, batch_size: int, device: str) -> tor
     return torch.cat(chunks)
 
 
+def binary_logits(
+    model: DEGnext, X: np.ndarray, *, batch_size: int = 4096, device: str = "auto"
+) -> np.ndarray:
+    """(N,) float64 logits of a binary head: what ROC AUC and ROC curves should rank genes by."""
+    if not model.is_binary:
+        raise DEGnextInputError("binary_logits needs a binary (fine-tuned, n_outputs=1) model")
+    return _outputs(model, X, batch_size, device).numpy().astype(np.float64)
+
+
 def predict(
     model: DEGnext, X: np.ndarray, *, batch_size: int = 4096, device: str = "auto"
 ) -> np.ndarray:
-    """3-class head: (N, 3) softmax probabilities; binary head: (N,) P(UR) = sigmoid(logit)."""
+    """3-class head: (N, 3) softmax probabilities; binary head: (N,) P(UR) = sigmoid(logit).
+
+    P(UR) is computed in float64: in float32 every logit above ~17 rounds to exactly 1.0.
+    """
     out = _outputs(model, X, batch_size, device)
     if model.is_binary:
-        return torch.sigmoid(out).numpy()
+        return torch.sigmoid(out.double()).numpy()
     return (out if model.config.softmax_output else out.softmax(dim=1)).numpy()
 
 

@@ -10,6 +10,7 @@ from degnext.datasets.file_datasets import (
     TextDataset,
 )
 from degnext.datasets.multiqc_table_dataset import MultiqcTableDataset
+from degnext.datasets.png_dataset import PNGDataset
 from degnext.datasets.skops_dataset import SkopsDataset
 from degnext.datasets.state_dict_dataset import StateDictDataset
 
@@ -19,6 +20,7 @@ __all__ = [
     "JSONDataset",
     "MatplotlibDataset",
     "MultiqcTableDataset",
+    "PNGDataset",
     "ParquetDataset",
     "PartitionedDataset",
     "SkopsDataset",

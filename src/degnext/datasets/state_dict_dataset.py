@@ -60,6 +60,15 @@ class StateDictDataset(AbstractDataset[dict[str, torch.Tensor], dict[str, torch.
         )
         self.metadata = metadata
 
+    @property
+    def filepath(self) -> str:
+        """Where the weights are read from (named in the report's header)."""
+        return (
+            str(self._filepath)
+            if self._protocol == "file"
+            else f"{self._protocol}://{self._filepath}"
+        )
+
     def _describe(self) -> dict[str, Any]:
         return {"filepath": self._filepath, "protocol": self._protocol}
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from degnext import metrics, training
 from degnext.gene_rows import gene_rows
@@ -101,24 +102,42 @@ def _fine_tuned(
 def predict_genes(
     model: DEGnext, features: np.ndarray, rows: pd.DataFrame, device: str
 ) -> pd.DataFrame:
-    """Per-gene UR/DR call with its probability, beside the gene's known label."""
-    p_up = training.predict(model, features, device=device)
-    predicted = (p_up >= 0.5).astype(int)
+    """Per-gene UR/DR call with its float64 logit and probability, beside the gene's known label."""
+    logit = training.binary_logits(model, features, device=device)
+    predicted = (logit >= 0).astype(int)
     return rows[["gene_id", "symbol", "set", "label"]].assign(
-        p_up=p_up, predicted=predicted, call=np.where(predicted == 1, "UR", "DR")
+        logit=logit,
+        p_up=expit(logit),
+        predicted=predicted,
+        call=np.where(predicted == 1, "UR", "DR"),
     )
 
 
 def score_predictions(predictions: pd.DataFrame, params: dict) -> dict:
-    """The paper's metrics over the whole test set (or the release code's variant, by parameter)."""
+    """The paper's metrics over the whole test set (or the release code's variant, by parameter).
+
+    Computed from the logits, so the ROC AUC has no ties from a saturated P(UR).
+    """
     options = params["metrics"]
-    return metrics.binary_metrics(
+    return metrics.binary_metrics_from_logits(
         predictions["label"].to_numpy(),
-        predictions["p_up"].to_numpy(),
+        predictions["logit"].to_numpy(),
         decision=options["decision"],
         aggregate=options["aggregate"],
         batch_size=options["batch_size"],
     )
+
+
+def release_scores(predictions: pd.DataFrame, batch_size: int) -> dict:
+    """The release code's metrics (logit >= 0.5, mean over test batches), keys ``release_*``."""
+    scores = metrics.binary_metrics_from_logits(
+        predictions["label"].to_numpy(),
+        predictions["logit"].to_numpy(),
+        decision="logit",
+        aggregate="batch_mean",
+        batch_size=batch_size,
+    )
+    return {f"release_{key}": scores[key] for key in (*metrics.SCORE_KEYS, "n_up")}
 
 
 def evaluate_on_t3(
@@ -143,6 +162,9 @@ def evaluate_folds_on_t3(
 ) -> pd.DataFrame:
     """Score every fold's fine-tuned model on T3, one row per fold plus their mean.
 
+    Beside the configured metrics, ``release_*`` columns hold the release code's (logit >= 0.5,
+    mean over batches), so the report can set both beside Table 2 from one run.
+
     The best fold's fine-tuned model is ``general_model``; the other folds are loaded one at a
     time from their PartitionedDataset loaders and fine-tuned on F1 the same way.
     """
@@ -155,10 +177,15 @@ def evaluate_folds_on_t3(
         else:
             first_level = first_level_fold_models[_fold_key(fold)]()
             model, _ = _fine_tuned(first_level, f1_features, f1_labels, params)
-        scores = score_predictions(
-            predict_genes(model, t3_features, t3_rows, params["device"]), params
+        predictions = predict_genes(model, t3_features, t3_rows, params["device"])
+        rows.append(
+            {
+                "fold": str(fold),
+                "best": bool(best),
+                **score_predictions(predictions, params),
+                **release_scores(predictions, params["metrics"]["batch_size"]),
+            }
         )
-        rows.append({"fold": str(fold), "best": bool(best), **scores})
     table = pd.DataFrame(rows)
     mean = table.drop(columns=["fold", "best"]).mean()
     return pd.concat(

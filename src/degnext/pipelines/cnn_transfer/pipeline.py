@@ -1,6 +1,7 @@
 """Transfer learning: one model over the train cohorts, predictions for each untrained cohort.
 
-With ``transfer_model="published"`` the authors' released weights replace the two training nodes.
+With ``transfer_model="published"`` the authors' released weights replace the two training nodes;
+with ``compare_published`` they are applied to Q beside the trained model.
 """
 
 from kedro.pipeline import Pipeline, node
@@ -10,7 +11,11 @@ from degnext.pipelines.cnn_transfer import nodes
 
 
 def create_pipeline(
-    train: list[str], untrained: list[str], transfer_model: str = "trained", **kwargs
+    train: list[str],
+    untrained: list[str],
+    transfer_model: str = "trained",
+    compare_published: bool = False,
+    **kwargs,
 ) -> Pipeline:
     if not train or not untrained:
         raise DEGnextInputError(
@@ -18,31 +23,36 @@ def create_pipeline(
             f"'untrained' in parameter 'cohorts'; found train={train}, untrained={untrained}"
         )
     train_data = [f"{name}.{dataset}" for name in train for dataset in ("expression", "splits")]
-    training = _published(train) if transfer_model == "published" else _training(train_data)
-    prediction = [
+    if transfer_model == "published":
+        steps = _published(train, "transfer.model") + _predictions(untrained, "transfer.model", "")
+    else:
+        steps = _training(train_data) + _predictions(untrained, "transfer.model", "")
+        if compare_published:
+            steps += _published(train, "transfer.published_model")
+            steps += _predictions(untrained, "transfer.published_model", "published_")
+    return Pipeline(steps)
+
+
+def _predictions(untrained: list[str], model: str, prefix: str) -> list:
+    """``model`` on all of Q of every untrained cohort: ``<C>.<prefix>transfer_predictions``."""
+    return [
         node(
             nodes.predict_untrained,
-            inputs=[
-                "transfer.model",
-                f"{name}.expression",
-                f"{name}.splits",
-                "params:cnn_transfer",
-            ],
-            outputs=[f"{name}.transfer_predictions", f"{name}.transfer_metrics"],
-            name="predict_untrained",
+            inputs=[model, f"{name}.expression", f"{name}.splits", "params:cnn_transfer"],
+            outputs=[f"{name}.{prefix}transfer_predictions", f"{name}.{prefix}transfer_metrics"],
+            name=f"predict_untrained_{prefix}".rstrip("_"),
             namespace=name,
         )
         for name in untrained
     ]
-    return Pipeline(training + prediction)
 
 
-def _published(train: list[str]) -> list:
+def _published(train: list[str], output: str) -> list:
     return [
         node(
             nodes.import_published_model,
             inputs=["transfer.published_weights", f"{train[0]}.expression"],
-            outputs="transfer.model",
+            outputs=output,
             name="import_published_model",
             namespace="transfer",
         )

@@ -1,35 +1,52 @@
-"""Reporting: the paper's tables and figures from the catalog, enrichment, and one HTML page."""
+"""Reporting: the paper's tables and figures from the catalog, beside the paper's own, and enrichment.
+
+The HTML page itself is built in ``page.py`` from what these nodes saved.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score, roc_curve
 
-from degnext import enrichment, report
+from degnext import enrichment, metrics, report
 
 matplotlib.use("Agg")
 
 METRIC_COLUMNS = ["accuracy", "recall", "precision", "f_measure", "mcc", "roc_auc"]
+COMPARISON_COLUMNS = ["dataset", "model", "metrics", "n_genes", "n_called_UR", *METRIC_COLUMNS]
+WHOLE = "whole set, P(UR) >= 0.5"
+RELEASE = "release code: logit >= 0.5, mean over batches"
+PAPER_TABLES = {2: "table2_general_learning_T3.csv", 3: "table3_transfer_learning_Q.csv"}
 
 
 def metrics_table(names: list[str], *cohort_metrics: dict) -> pd.DataFrame:
     """One row per cohort, like the paper's Tables 2 and 3, with the number of test genes."""
     rows = [
-        {"dataset": name, "n_genes": m["n"], **{k: m[k] for k in METRIC_COLUMNS}}
+        {
+            "dataset": name,
+            "n_genes": m["n"],
+            "n_called_UR": m.get("n_up"),
+            **{k: m[k] for k in METRIC_COLUMNS},
+        }
         for name, m in zip(names, cohort_metrics, strict=True)
     ]
-    return pd.DataFrame(rows, columns=["dataset", "n_genes", *METRIC_COLUMNS])
+    return pd.DataFrame(rows, columns=["dataset", "n_genes", "n_called_UR", *METRIC_COLUMNS])
 
 
 def fold_mean_table(names: list[str], *fold_tables: pd.DataFrame) -> pd.DataFrame:
     """Per cohort, the mean over CV folds of the fine-tuned fold models' T3 metrics (Table 2).
 
-    The spread of the fold accuracies is kept beside the mean, since T3 sets are small.
+    The spread of the fold accuracies is kept beside the mean, since T3 sets are small, and the
+    number of fold models that call one class for every T3 gene.
     """
-    columns = ["dataset", "n_folds", "n_genes", *METRIC_COLUMNS, "min_accuracy", "max_accuracy"]
+    columns = [
+        "dataset", "n_folds", "n_genes", *METRIC_COLUMNS, "min_accuracy", "max_accuracy",
+        "n_folds_one_class",
+    ]  # fmt: skip
     rows = []
     for name, table in zip(names, fold_tables, strict=True):
         is_mean = table["fold"] == "mean"
@@ -42,9 +59,128 @@ def fold_mean_table(names: list[str], *fold_tables: pd.DataFrame) -> pd.DataFram
                 **mean[METRIC_COLUMNS].to_dict(),
                 "min_accuracy": folds["accuracy"].min(),
                 "max_accuracy": folds["accuracy"].max(),
+                "n_folds_one_class": _one_class_count(folds),
             }
         )
     return pd.DataFrame(rows, columns=columns)
+
+
+def _one_class_count(folds: pd.DataFrame) -> float:
+    if "n_up" not in folds:
+        return float("nan")
+    return float(((folds["n_up"] == 0) | (folds["n_up"] == folds["n"])).sum())
+
+
+def read_paper_tables(reporting: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The paper's Tables 2 and 3 (CSV in ``reporting.paper_tables``); empty where absent, so a
+    run without them still gets its report, which then says they were not found."""
+    folder = Path(reporting["paper_tables"])
+    tables = []
+    for number in (2, 3):
+        path = folder / PAPER_TABLES[number]
+        tables.append(
+            pd.read_csv(path) if path.is_file() else pd.DataFrame(columns=["dataset", "accuracy"])
+        )
+    return tables[0], tables[1]
+
+
+def paper_name(name: str, cohort: dict) -> str:
+    """The paper's dataset for a cohort: its own name, or the TCGA cohort a synthetic one imitates."""
+    return (
+        (cohort.get("synthetic") or {}).get("like", name)
+        if cohort.get("source") == "synthetic"
+        else name
+    )
+
+
+def _paper_row(name: str, cohort: dict, paper: pd.DataFrame, number: int) -> list[dict]:
+    like = paper_name(name, cohort)
+    found = paper[paper["dataset"] == like]
+    if found.empty:
+        return []
+    label = f"paper Table {number}" + ("" if like == name else f" ({like}, real data)")
+    values = {k: found.iloc[0][k] for k in METRIC_COLUMNS if k in found}
+    return [{"dataset": name, "model": label, "metrics": "as printed", **values}]
+
+
+def _prediction_rows(name: str, model: str, predictions: pd.DataFrame, batch_size: int) -> list:
+    """Whole-set and release-code metrics of one model's predictions, from float64 logits."""
+    labels = predictions["label"].to_numpy()
+    if "logit" in predictions:
+        score, scorer = predictions["logit"].to_numpy(), metrics.binary_metrics_from_logits
+    else:  # predictions saved before logits were stored
+        score, scorer = predictions["p_up"].to_numpy(), metrics.binary_metrics
+    rows = []
+    for how, options in (
+        (WHOLE, {}),
+        (RELEASE, {"decision": "logit", "aggregate": "batch_mean", "batch_size": batch_size}),
+    ):
+        scores = scorer(labels, score, **options)
+        rows.append(_comparison_row(name, model, how, scores))
+    return rows
+
+
+def _comparison_row(name: str, model: str, how: str, scores: dict) -> dict:
+    return {
+        "dataset": name,
+        "model": model,
+        "metrics": how,
+        "n_genes": scores.get("n"),
+        "n_called_UR": scores.get("n_up"),
+        **{k: scores.get(k) for k in METRIC_COLUMNS},
+    }
+
+
+def general_comparison_table(
+    names: list[str], cohorts: dict, paper: pd.DataFrame, *fold_tables: pd.DataFrame
+) -> pd.DataFrame:
+    """Per cohort: the fold mean on T3 computed both ways, and the paper's Table 2 row."""
+    rows = []
+    for name, table in zip(names, fold_tables, strict=True):
+        mean = table[table["fold"] == "mean"].iloc[0]
+        folds = table[table["fold"] != "mean"]
+        for how, prefix in ((WHOLE, ""), (RELEASE, "release_")):
+            scores = {k: mean.get(f"{prefix}{k}") for k in metrics.SCORE_KEYS}
+            scores |= {"n": mean["n"], "roc_auc": mean["roc_auc"]}
+            if f"{prefix}n_up" in folds:
+                scores["n_up"] = folds[f"{prefix}n_up"].mean()
+            rows.append(_comparison_row(name, "DEGnext, mean over folds", how, scores))
+        rows += _paper_row(name, cohorts[name], paper, 2)
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def transfer_comparison_table(
+    names: list[str],
+    cohorts: dict,
+    experiments: dict,
+    cnn_transfer: dict,
+    paper: pd.DataFrame,
+    *tables: pd.DataFrame,
+) -> pd.DataFrame:
+    """Per untrained cohort, on Q: the transfer model computed both ways, the published model's
+    predictions when this run also made them, the logfc_sign rule, and the paper's Table 3 row.
+
+    ``tables``: each cohort's transfer predictions, then its transfer baseline metrics, then (with
+    ``compare_published``) the published model's predictions.
+    """
+    n = len(names)
+    predictions, baselines, published = tables[:n], tables[n : 2 * n], tables[2 * n :]
+    ours = (
+        "DEGnext, published weights"
+        if experiments.get("transfer_model") == "published"
+        else "DEGnext, trained here"
+    )
+    batch_size = cnn_transfer["metrics"]["batch_size"]
+    rows = []
+    for i, name in enumerate(names):
+        rows += _prediction_rows(name, ours, predictions[i], batch_size)
+        if published:
+            rows += _prediction_rows(name, "DEGnext, published weights", published[i], batch_size)
+        sign = baselines[i][baselines[i]["model"] == "logfc_sign"]
+        if not sign.empty:
+            rows.append(_comparison_row(name, "logfc_sign rule", WHOLE, sign.iloc[0].to_dict()))
+        rows += _paper_row(name, cohorts[name], paper, 3)
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 
 def baseline_table(names: list[str], *tables: pd.DataFrame | dict) -> pd.DataFrame:
@@ -52,11 +188,14 @@ def baseline_table(names: list[str], *tables: pd.DataFrame | dict) -> pd.DataFra
     baseline_tables, cnn_metrics = tables[: len(names)], tables[len(names) :]
     frames = []
     for name, baseline, cnn in zip(names, baseline_tables, cnn_metrics, strict=True):
-        cnn_row = pd.DataFrame([{"model": "DEGnext", **{k: cnn[k] for k in METRIC_COLUMNS}}])
-        frames.append(
-            pd.concat([cnn_row, baseline[["model", *METRIC_COLUMNS]]]).assign(dataset=name)
+        cnn_row = pd.DataFrame([{"model": "DEGnext", **cnn}])
+        rows = pd.concat([cnn_row, baseline], ignore_index=True).reindex(
+            columns=["model", "n", "n_up", *METRIC_COLUMNS]
         )
-    columns = ["dataset", "model", *METRIC_COLUMNS]
+        frames.append(
+            rows.rename(columns={"n": "n_genes", "n_up": "n_called_UR"}).assign(dataset=name)
+        )
+    columns = ["dataset", "model", "n_genes", "n_called_UR", *METRIC_COLUMNS]
     return (
         pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
     )
@@ -81,7 +220,7 @@ def robustness_table(names: list[str], *tables: pd.DataFrame) -> pd.DataFrame:
 def predicted_genes(
     general_names: list[str], transfer_names: list[str], *tables: pd.DataFrame
 ) -> pd.DataFrame:
-    """Every predicted UR/DR gene with its experiment, cohort, probability and known label."""
+    """Every predicted UR/DR gene with its experiment, cohort, logit, probability and known label."""
     general, transfer = tables[: len(general_names)], tables[len(general_names) :]
     frames = [
         t.assign(experiment="general", dataset=n)
@@ -91,32 +230,47 @@ def predicted_genes(
         t.assign(experiment="transfer", dataset=n)
         for n, t in zip(transfer_names, transfer, strict=True)
     ]
-    columns = ["experiment", "dataset", "gene_id", "symbol", "set", "label", "p_up", "call"]
-    return pd.concat(frames, ignore_index=True)[columns]
+    columns = [
+        "experiment",
+        "dataset",
+        "gene_id",
+        "symbol",
+        "set",
+        "label",
+        "logit",
+        "p_up",
+        "call",
+    ]
+    combined = pd.concat(frames, ignore_index=True)
+    if "logit" not in combined:  # predictions saved before logits were stored
+        combined["logit"] = np.nan
+    return combined[columns]
 
 
 def _roc_curves(predicted: pd.DataFrame, experiment: str) -> dict:
+    """ROC curve and AUC per cohort, ranked by the float64 logit (no ties from a saturated P(UR))."""
     curves = {}
     for name, table in predicted[predicted["experiment"] == experiment].groupby(
         "dataset", sort=False
     ):
         if table["label"].nunique() == 2:
-            fpr, tpr, _ = roc_curve(table["label"], table["p_up"])
-            curves[name] = (fpr, tpr, roc_auc_score(table["label"], table["p_up"]))
+            score = table["logit"] if table["logit"].notna().all() else table["p_up"]
+            fpr, tpr, _ = roc_curve(table["label"], score.astype(np.float64))
+            curves[name] = (fpr, tpr, roc_auc_score(table["label"], score.astype(np.float64)))
     return curves
 
 
 def general_roc_figure(predicted: pd.DataFrame):
     """ROC curves of general learning on T3 for every cohort, like the paper's Fig. 3."""
     return report.roc_figure(
-        _roc_curves(predicted, "general"), "General learning: ROC on bio-test genes (T3)"
+        _roc_curves(predicted, "general"), "General learning: ROC on T3 (best fold's model)"
     )
 
 
 def transfer_roc_figure(predicted: pd.DataFrame):
     """ROC curves of the transfer model on each untrained cohort's Q, like the paper's Fig. 4."""
     return report.roc_figure(
-        _roc_curves(predicted, "transfer"), "Transfer learning: ROC on untrained cohorts (Q)"
+        _roc_curves(predicted, "transfer"), "Transfer learning: ROC on Q of untrained cohorts"
     )
 
 
@@ -131,6 +285,12 @@ def plot_robustness(robustness: pd.DataFrame):
     )
     per_model = per_model.rename(columns={"mean": "mean_accuracy", "std": "sd_accuracy"})
     return report.robustness_figure(per_model)
+
+
+def uses_synthetic_sets(reporting: dict) -> bool:
+    """True when no GMT or GO (OBO + GAF) library is configured: the built-in random sets."""
+    options = reporting["enrichment"]
+    return not options["gmt"] and not (options["go_obo"] and options["go_gaf"])
 
 
 def gene_set_library(reporting: dict, *splits: pd.DataFrame) -> dict[str, set[str]]:
@@ -150,7 +310,8 @@ def gene_set_library(reporting: dict, *splits: pd.DataFrame) -> dict[str, set[st
 def enrich_predictions(
     names: list[str], predicted: pd.DataFrame, reporting: dict, *splits: pd.DataFrame
 ) -> pd.DataFrame:
-    """Over-representation of each cohort's predicted UR and DR genes (background: its tested genes)."""
+    """Over-representation of each cohort's predicted UR and DR genes (background: its tested
+    genes); every tested term is kept, the report shows the significant ones."""
     options = reporting["enrichment"]
     library = gene_set_library(reporting, *splits)
     frames = []
@@ -164,9 +325,7 @@ def enrich_predictions(
                 min_size=options["min_size"],
                 max_size=options["max_size"],
             )
-            frames.append(
-                table.head(options["max_rows"]).assign(dataset=name, experiment=experiment)
-            )
+            frames.append(table.assign(dataset=name, experiment=experiment))
     if not frames:
         return pd.DataFrame(columns=["dataset", "experiment", "term"])
     combined = pd.concat(frames, ignore_index=True)
@@ -177,96 +336,6 @@ def enrich_predictions(
             *[c for c in combined.columns if c not in ("dataset", "experiment")],
         ]
     ]
-
-
-def html_report(
-    general: pd.DataFrame,
-    general_fold_mean: pd.DataFrame,
-    transfer: pd.DataFrame,
-    baseline: pd.DataFrame,
-    transfer_baseline: pd.DataFrame,
-    robustness: pd.DataFrame,
-    enriched: pd.DataFrame,
-    predicted: pd.DataFrame,
-    gdc_provenance: pd.DataFrame,
-    reporting: dict,
-    parameters: dict,
-) -> str:
-    """One self-contained HTML page with every table and figure of the run.
-
-    Sections of experiments the run left out (``experiments.general_learning: false``) say so
-    instead of showing empty tables.
-    """
-    transfer_sections = [
-        report.Section(
-            "Transfer learning (Q of untrained cohorts)",
-            paragraphs=[_transfer_model_note(parameters)],
-            tables=[("Metrics on Q (accuracy, recall, precision in %)", transfer)],
-            figures=[transfer_roc_figure(predicted)],
-        ),
-        report.Section(
-            "Transfer baselines (Q)",
-            paragraphs=[
-                "Classical models trained on the train cohorts' T1 UR/DR rows and F1, each gene "
-                "described by quantiles of its normal and tumor values; tested on Q like DEGnext."
-            ],
-            tables=[("DEGnext and baselines on Q", transfer_baseline)],
-        ),
-    ]
-    if general.empty:
-        general_sections = [
-            report.Section(
-                "General learning (T3)",
-                paragraphs=["Not run: experiments.general_learning is false for this run."],
-            )
-        ]
-    else:
-        general_sections = [
-            report.Section(
-                "General learning (T3)",
-                paragraphs=[
-                    "Per cohort: k-fold CV on T1, binary fine-tune on F1, test on T3. The paper's "
-                    "Table 2 is the mean over the fine-tuned fold models; the best fold's model "
-                    "(highest validation accuracy) gives the predicted genes and the figures."
-                ],
-                tables=[
-                    ("Mean over CV folds on T3, as Table 2 (%)", general_fold_mean),
-                    ("Best fold's model on T3 (accuracy, recall, precision in %)", general),
-                ],
-                figures=[general_roc_figure(predicted)],
-            ),
-            report.Section(
-                "Baselines (T3)",
-                paragraphs=[
-                    "Classical models trained on the CNN's rows (T1 UR/DR + F1); logfc_sign needs "
-                    "no training."
-                ],
-                tables=[("DEGnext and baselines on T3", baseline)],
-            ),
-            _robustness_section(robustness),
-        ]
-    sections = [
-        *general_sections,
-        *transfer_sections,
-        report.Section("Enrichment of predicted UR/DR genes", tables=[("Top terms", enriched)]),
-        report.Section(
-            "Predicted genes",
-            paragraphs=[f"{len(predicted)} predictions; the full list is predicted_genes.csv."],
-            tables=[
-                (
-                    "Counts of calls",
-                    predicted.groupby(["experiment", "dataset", "call"])
-                    .size()
-                    .unstack(fill_value=0)
-                    .reset_index(),
-                )
-            ],
-        ),
-        *report.gdc_provenance_sections(gdc_provenance),
-        report.run_section(parameters),
-    ]
-    return report.build_html_report(reporting["title"], sections)
-
 
 def gdc_provenance_table(names: list[str], *records: dict | pd.DataFrame) -> pd.DataFrame:
     """Per GDC cohort: the data release it was downloaded from and what its manifest holds.
@@ -289,22 +358,3 @@ def gdc_provenance_table(names: list[str], *records: dict | pd.DataFrame) -> pd.
     ]
     columns = ["dataset", "data_release", "api_version", "workflow_type", "n_files", "n_normal", "n_tumor", "total_mb"]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
-
-
-def _transfer_model_note(parameters: dict) -> str:
-    if (parameters.get("experiments") or {}).get("transfer_model") == "published":
-        return "The authors' published transfer model, applied without retraining to Q."
-    return "One model trained on the train cohorts, applied without retraining to Q."
-
-
-def _robustness_section(robustness: pd.DataFrame) -> report.Section:
-    level_table = robustness.pivot_table(
-        index=["dataset", "model"], columns="noise_level", values="mean_accuracy"
-    )
-    level_table.columns = [f"{c}%" for c in level_table.columns]
-    return report.Section(
-        "Robustness to Gaussian noise",
-        paragraphs=["Noise sd = level % of each gene's standard deviation; mean over seeds."],
-        tables=[("Mean accuracy (%) by noise level", level_table.reset_index())],
-        figures=[plot_robustness(robustness)],
-    )

@@ -2,16 +2,22 @@
 
 from kedro.pipeline import Pipeline, node
 
-from degnext.pipelines.reporting import nodes
+from degnext.pipelines.reporting import nodes, page
 
 
 def create_pipeline(
-    cohorts: list[str], untrained: list[str], gdc: list[str] = (), **kwargs
+    cohorts: list[str],
+    untrained: list[str],
+    compare_published: bool = False,
+    gdc: list[str] = (),
+    **kwargs,
 ) -> Pipeline:
     """Reporting over the ``cohorts`` of general learning and the ``untrained`` of transfer.
 
     Nodes that take one input per cohort get the names of those cohorts, in the same order, from
-    the run's ``params:cohort_groups.<group>`` (``degnext.cohorts.cohort_groups``); ``gdc``
+    the run's ``params:cohort_groups.<group>`` (``degnext.cohorts.cohort_groups``).
+    ``compare_published``: the transfer table also shows the published model's predictions
+    (``<C>.published_transfer_predictions``, made by cnn_transfer in the same run); ``gdc``
     cohorts add their data provenance.
     """
 
@@ -19,6 +25,7 @@ def create_pipeline(
         return [f"{name}.{dataset}" for name in names]
 
     general, transfer = "params:cohort_groups.general", "params:cohort_groups.untrained"
+    published = each("published_transfer_predictions", untrained) if compare_published else []
     predicted = list(dict.fromkeys(cohorts + untrained))
     return Pipeline(
         [
@@ -39,6 +46,33 @@ def create_pipeline(
                 [transfer, *each("transfer_metrics", untrained)],
                 "reporting.transfer_table",
                 name="transfer_table",
+            ),
+            node(
+                nodes.read_paper_tables,
+                "params:reporting",
+                ["reporting.paper_table_2", "reporting.paper_table_3"],
+                name="paper_tables",
+            ),
+            node(
+                nodes.general_comparison_table,
+                [general, "params:cohorts", "reporting.paper_table_2", *each("t3_fold_metrics")],
+                "reporting.general_comparison_table",
+                name="general_comparison_table",
+            ),
+            node(
+                nodes.transfer_comparison_table,
+                [
+                    transfer,
+                    "params:cohorts",
+                    "params:experiments",
+                    "params:cnn_transfer",
+                    "reporting.paper_table_3",
+                    *each("transfer_predictions", untrained),
+                    *each("transfer_baseline_metrics", untrained),
+                    *published,
+                ],
+                "reporting.transfer_comparison_table",
+                name="transfer_comparison_table",
             ),
             node(
                 nodes.baseline_table,
@@ -109,20 +143,26 @@ def create_pipeline(
                 name="gdc_provenance",
             ),
             node(
-                nodes.html_report,
-                inputs=[
-                    "reporting.general_table",
-                    "reporting.general_fold_mean_table",
-                    "reporting.transfer_table",
-                    "reporting.baseline_table",
-                    "reporting.transfer_baseline_table",
-                    "reporting.robustness_table",
-                    "reporting.enrichment",
-                    "reporting.predicted_genes",
-                    "reporting.gdc_provenance",
-                    "params:reporting",
-                    "parameters",
-                ],
+                page.html_report,
+                inputs={
+                    "general": "reporting.general_table",
+                    "general_fold_mean": "reporting.general_fold_mean_table",
+                    "general_comparison": "reporting.general_comparison_table",
+                    "transfer_comparison": "reporting.transfer_comparison_table",
+                    "baseline": "reporting.baseline_table",
+                    "transfer_baseline": "reporting.transfer_baseline_table",
+                    "robustness": "reporting.robustness_table",
+                    "enriched": "reporting.enrichment",
+                    "predicted": "reporting.predicted_genes",
+                    "roc_general": "reporting.roc_figure",
+                    "roc_transfer": "reporting.roc_transfer_figure",
+                    "robustness_png": "reporting.robustness_figure",
+                    "run_info": "run_info",
+                    "transfer_model": "transfer.model",
+                    "gdc_provenance": "reporting.gdc_provenance",
+                    "reporting": "params:reporting",
+                    "parameters": "parameters",
+                },
                 outputs="reporting.html",
                 name="html_report",
             ),
