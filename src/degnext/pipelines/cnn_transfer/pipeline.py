@@ -1,11 +1,12 @@
 """Transfer learning: one model over the train cohorts, predictions for each untrained cohort.
 
 With ``transfer_model="published"`` the authors' released weights replace the two training nodes.
+Without a train and an untrained cohort the pipeline is one node that says so when it runs, so a
+configuration with one cohort still builds every other pipeline.
 """
 
 from kedro.pipeline import Pipeline, node
 
-from degnext.errors import DEGnextInputError
 from degnext.pipelines.cnn_transfer import nodes
 
 
@@ -13,9 +14,16 @@ def create_pipeline(
     train: list[str], untrained: list[str], transfer_model: str = "trained", **kwargs
 ) -> Pipeline:
     if not train or not untrained:
-        raise DEGnextInputError(
-            "transfer learning needs at least one cohort with role 'train' and one with role "
-            f"'untrained' in parameter 'cohorts'; found train={train}, untrained={untrained}"
+        return Pipeline(
+            [
+                node(
+                    nodes.require_transfer_cohorts,
+                    inputs="params:cohorts",
+                    outputs=None,
+                    name="require_transfer_cohorts",
+                    namespace="transfer",
+                )
+            ]
         )
     train_data = [f"{name}.{dataset}" for name in train for dataset in ("expression", "splits")]
     training = _published(train) if transfer_model == "published" else _training(train_data)
