@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from scipy import special
 
+from degnext.errors import DEGnextInputError
 from degnext.normalization import r_mean
 
 _LOW = 1e-10
@@ -26,7 +27,13 @@ _LN2 = np.log(2.0)
 
 def n_threads() -> int:
     """Threads for row blocks: the cores this process may use (``DEGNEXT_THREADS`` overrides)."""
-    return int(os.environ.get("DEGNEXT_THREADS") or len(os.sched_getaffinity(0)))
+    value = os.environ.get("DEGNEXT_THREADS", "")
+    if not value:
+        return len(os.sched_getaffinity(0))
+    if not value.isdigit() or int(value) < 1:
+        raise DEGnextInputError(
+            f"environment variable DEGNEXT_THREADS must be a positive integer, got {value!r}")
+    return int(value)
 
 
 def row_blocks(n_rows: int, n_cols: int) -> list[slice]:
