@@ -6,8 +6,8 @@ The four inputs of issue 12 are written once as CSV under --workdir:
   syn        DEA on an NB matrix 6,514 x 1,215 (113 normal)
   chain405   whole chain on a synthetic cohort, 60,483 GENCODE v36 ids x 405 (38 normal)
   chain1215  whole chain at TCGA-BRCA size, 60,483 x 1,215 (113 normal); run once (--big-repeats)
-Each repeat runs R (benchmarks/tcgabiolinks_labeling.R) and then this project on the same file,
-each in a fresh process; wall time is the analysis alone (the CSV read is not timed), peak memory
+Each repeat runs R (benchmarks/tcgabiolinks_labeling.R), this project and (with --landed-src) an
+older version of it on the same file, each in a fresh process; wall time is the analysis alone (the CSV read is not timed), peak memory
 is the process's max RSS. The chain here has no HGNC filter, as TCGAbiolinks has none
 (`labeling.map_to_hgnc: false`). Without Rscript the R runs are skipped with a message.
 """
@@ -78,10 +78,10 @@ def run_python(mode: str, source: Path, out: Path) -> None:
     table.to_csv(out)
 
 
-def timed(command: list[str]) -> tuple[float, float]:
+def timed(command: list[str], env: dict | None = None) -> tuple[float, float]:
     """Run a child process under /usr/bin/time: its analysis seconds and its peak RSS in GiB."""
     proc = subprocess.run(["/usr/bin/time", "-f", "maxrss_kb=%M", *command],
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, env=env)
     if proc.returncode:
         raise RuntimeError(f"{command[:3]} failed:\n{proc.stderr[-3000:]}")
     seconds = next(line for line in proc.stdout.splitlines() if line.startswith("seconds="))
@@ -109,6 +109,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--big-repeats", type=int, default=1, help="repeats of chain1215")
     parser.add_argument("--tools", default="r,python")
+    parser.add_argument("--landed-src", type=Path,
+                        help="a src/ folder of another version of degnext (e.g. `git archive main "
+                             "src`), run as a third tool 'landed' for before/after numbers")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/degnext_bench_labeling"))
     parser.add_argument("--worker", nargs=3, metavar=("MODE", "IN", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -116,6 +119,8 @@ def main() -> None:
         run_python(args.worker[0], Path(args.worker[1]), Path(args.worker[2]))
         return
     tools = args.tools.split(",")
+    if args.landed_src:
+        tools.append("landed")
     if "r" in tools and shutil.which("Rscript") is None:
         print("Rscript not found: R runs skipped (apt-get install r-bioc-tcgabiolinks "
               "r-bioc-edaseq r-bioc-edger)")
@@ -131,11 +136,14 @@ def main() -> None:
             "r": ["Rscript", str(R_SCRIPT), mode, str(source), str(args.workdir / f"{case}_r.csv")],
             "python": [sys.executable, __file__, "--worker", mode, str(source),
                        str(args.workdir / f"{case}_python.csv")],
+            "landed": [sys.executable, __file__, "--worker", mode, str(source),
+                       str(args.workdir / f"{case}_landed.csv")],
         }
+        envs = {"landed": {**os.environ, "PYTHONPATH": str(args.landed_src)}}
         results = {tool: [] for tool in tools}
         for _ in range(args.big_repeats if case == "chain1215" else args.repeats):
             for tool in tools:
-                results[tool].append(timed(commands[tool]))
+                results[tool].append(timed(commands[tool], envs.get(tool)))
                 print(f"  {case} {tool}: {results[tool][-1][0]:.2f} s, "
                       f"load {os.getloadavg()[0]:.1f}", flush=True)
         line = [f"{case}:"]
@@ -143,10 +151,15 @@ def main() -> None:
             line.append(f"{tool} median {median(s for s, _ in runs):.2f} s "
                         f"(runs {', '.join(f'{s:.2f}' for s, _ in runs)}), "
                         f"peak RSS {max(m for _, m in runs):.2f} GiB")
-        if len(results) == 2:
+        if {"r", "python"} <= set(results):
             ratio = median(s for s, _ in results["r"]) / median(s for s, _ in results["python"])
             line.append(f"project vs R {ratio:.1f}x; "
                         + label_agreement(*(Path(commands[t][-1]) for t in ("r", "python"))))
+        if {"landed", "python"} <= set(results):
+            landed, new = (pd.read_csv(commands[t][-1], index_col=0) for t in ("landed", "python"))
+            same = landed.equals(new)
+            line.append(f"landed vs new {median(s for s, _ in results['landed']) / median(s for s, _ in results['python']):.1f}x, "  # noqa: E501
+                        f"tables {'identical' if same else 'DIFFER'}")
         print(" | ".join(line), flush=True)
 
 
