@@ -112,6 +112,29 @@ def strip_version(ids: pd.Index | list[str]) -> pd.Index:
     return pd.Index([_VERSION_SUFFIX.sub("", str(i)) for i in ids], name="gene_id")
 
 
+def gene_symbols(counts: pd.DataFrame, gene_names: pd.Series | None = None,
+                 annotation: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The symbol of every row, nothing filtered (for inputs already filtered or annotated).
+
+    gene_id is the row name TCGAanalyze_Normalization gives the row, i.e. the index of the
+    normalized matrix; the symbol is the data's own `gene_names` when given, else the
+    annotation's (GENCODE v36) gene_name, else missing. A repeated gene_id keeps its first row,
+    as the normalization does. Returns a genes table with columns gene_id, symbol.
+    """
+    from degnext.normalization import tcgabiolinks_row_names
+
+    if gene_names is not None:
+        symbols = gene_names.reindex(counts.index)
+    else:
+        if annotation is None:
+            from degnext.annotations import load_gencode
+            annotation = load_gencode()
+        symbols = _hgnc_table(annotation)["gene_name"].reindex(strip_version(counts.index))
+    genes = pd.DataFrame({"gene_id": tcgabiolinks_row_names(counts.index),
+                          "symbol": symbols.replace("", None).to_numpy()})
+    return genes.drop_duplicates("gene_id").reset_index(drop=True)
+
+
 def _hgnc_table(annotation: pd.DataFrame) -> pd.DataFrame:
     """Unversioned id -> gene_name, hgnc_id from a GENCODE-like table (first row wins per id)."""
     table = annotation.assign(gene_id=strip_version(annotation["gene_id"]))

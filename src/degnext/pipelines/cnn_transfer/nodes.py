@@ -11,9 +11,21 @@ import copy
 
 import pandas as pd
 
+from degnext import cohorts
+from degnext.errors import DEGnextInputError
 from degnext.gene_rows import gene_rows
 from degnext.model import DEGnext, from_published
 from degnext.pipelines.cnn_general.nodes import predict_genes, score_predictions, train_stage
+
+
+def require_transfer_cohorts(configured: dict) -> None:
+    """Stop a transfer run whose ``cohorts`` lack a train or an untrained cohort, before any work."""
+    train, untrained = cohorts.names(configured, "train"), cohorts.names(configured, "untrained")
+    if not train or not untrained:
+        raise DEGnextInputError(
+            "transfer learning needs at least one cohort with role 'train' and one with role "
+            f"'untrained' in parameter 'cohorts'; found train={train}, untrained={untrained}"
+        )
 
 
 def _cohort_rows(

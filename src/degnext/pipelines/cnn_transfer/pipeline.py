@@ -1,12 +1,13 @@
 """Transfer learning: one model over the train cohorts, predictions for each untrained cohort.
 
 With ``transfer_model="published"`` the authors' released weights replace the two training nodes;
-with ``compare_published`` they are applied to Q beside the trained model.
+with ``compare_published`` they are applied to Q beside the trained model. Without a train and an
+untrained cohort the pipeline is one node that says so when it runs, so a configuration with one
+cohort still builds every other pipeline.
 """
 
 from kedro.pipeline import Pipeline, node
 
-from degnext.errors import DEGnextInputError
 from degnext.pipelines.cnn_transfer import nodes
 
 
@@ -18,9 +19,16 @@ def create_pipeline(
     **kwargs,
 ) -> Pipeline:
     if not train or not untrained:
-        raise DEGnextInputError(
-            "transfer learning needs at least one cohort with role 'train' and one with role "
-            f"'untrained' in parameter 'cohorts'; found train={train}, untrained={untrained}"
+        return Pipeline(
+            [
+                node(
+                    nodes.require_transfer_cohorts,
+                    inputs="params:cohorts",
+                    outputs=None,
+                    name="require_transfer_cohorts",
+                    namespace="transfer",
+                )
+            ]
         )
     train_data = [f"{name}.{dataset}" for name in train for dataset in ("expression", "splits")]
     if transfer_model == "published":

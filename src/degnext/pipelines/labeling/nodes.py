@@ -41,15 +41,29 @@ def _require_two_per_group(condition: pd.Series, cor_cut: float, name: str) -> N
 
 
 def map_gene_symbols(
-    kept_counts: pd.DataFrame, genes: pd.DataFrame
+    kept_counts: pd.DataFrame, genes: pd.DataFrame, labeling: dict
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Keep genes with a valid HGNC symbol, using the data's own gene names when it has them."""
+    """Keep genes with a valid HGNC symbol, using the data's own gene names when it has them.
+
+    ``map_to_hgnc: false`` keeps every gene (inputs already filtered, or with another
+    annotation) and only looks their symbols up.
+    """
+    map_to_hgnc = labeling["map_to_hgnc"]
+    if not isinstance(map_to_hgnc, bool):
+        raise DEGnextInputError(
+            f"parameter 'labeling.map_to_hgnc' must be true or false, got {map_to_hgnc!r}"
+        )
     gene_table = genes.set_index("gene_id")
     names = (
         gene_table["gene_name"]
         if "gene_name" in gene_table and gene_table["gene_name"].notna().any()
         else None
     )
+    if not map_to_hgnc:
+        symbols = preprocessing.gene_symbols(
+            kept_counts, gene_names=names, annotation=annotations.load_gencode()
+        )
+        return kept_counts, symbols
     return preprocessing.map_to_hgnc(
         kept_counts, gene_names=names, annotation=annotations.load_gencode()
     )

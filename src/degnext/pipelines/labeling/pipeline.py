@@ -22,7 +22,7 @@ def _template() -> Pipeline:
             ),
             node(
                 nodes.map_gene_symbols,
-                inputs=["kept_counts", "genes"],
+                inputs=["kept_counts", "genes", "params:labeling"],
                 outputs=["mapped_counts", "gene_symbols"],
                 name="map_gene_symbols",
             ),
