@@ -4,8 +4,14 @@ from kedro.config import OmegaConfigLoader
 
 from degnext.hooks import CohortRegistryHooks
 from degnext.parallel_hooks import ParallelWorkerHooks
+from degnext.runners.dask_cluster import DaskSettingsHooks
 
-HOOKS = (CohortRegistryHooks(), ParallelWorkerHooks())
+HOOKS = (CohortRegistryHooks(), ParallelWorkerHooks(), DaskSettingsHooks())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
-CONFIG_LOADER_ARGS = {"base_env": "base", "default_run_env": "local"}
+CONFIG_LOADER_ARGS = {
+    "base_env": "base",
+    "default_run_env": "local",
+    # conf/<env>/dask.yml: where DaskRunner finds its cluster (degnext.runners.dask_cluster)
+    "config_patterns": {"dask": ["dask*", "dask*/**"]},
+}

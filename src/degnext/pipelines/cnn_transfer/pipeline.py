@@ -30,6 +30,7 @@ def create_pipeline(
             ],
             outputs=[f"{name}.transfer_predictions", f"{name}.transfer_metrics"],
             name="predict_untrained",
+            tags=["gpu"],
             namespace=name,
         )
         for name in untrained
@@ -56,6 +57,7 @@ def _training(train_data: list[str]) -> list:
             inputs=["params:cnn_transfer", *train_data],
             outputs=["transfer.first_level_model", "transfer.first_level_history"],
             name="train_first_level",
+            tags=["gpu"],
             namespace="transfer",
         ),
         node(
@@ -68,6 +70,7 @@ def _training(train_data: list[str]) -> list:
             ],
             outputs=["transfer.model", "transfer.history"],
             name="fine_tune",
+            tags=["gpu"],
             namespace="transfer",
         ),
     ]

@@ -29,6 +29,7 @@ def _template() -> Pipeline:
                 ],
                 outputs="robustness",
                 name="noise_robustness",
+                tags=["gpu"],
             )
         ]
     )
