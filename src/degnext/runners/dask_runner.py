@@ -7,8 +7,8 @@ Like Kedro's own runners, the client submits a node once every node it depends o
 (so ``--pipelines``, ``--namespaces``, ``--from-nodes``, ``--params`` and ``--env`` act on the
 pipeline and catalog that Kedro hands over, as for any runner). Each worker rebuilds the node's
 datasets from the catalog's configuration and saves the outputs itself (degnext.runners.
-dask_worker); in-memory datasets are carried by Dask (scattered inputs, futures between nodes),
-so nothing has to be shared by the processes but the storage. Nodes tagged ``gpu`` ask for the
+dask_worker); in-memory datasets are carried by Dask (inputs inside the tasks, futures between
+nodes), so nothing has to be shared by the processes but the storage. Nodes tagged ``gpu`` ask for the
 resource ``GPU=1`` when some worker declares it. A node that raises stops the run after the
 nodes already running finish; the error names the node and carries the worker's traceback. A
 worker that dies is replaced and its node retried by Dask (``distributed.scheduler.
@@ -65,12 +65,13 @@ class DaskRunner(AbstractRunner):
     ) -> None:
         """Submit ready nodes, collect finished ones; on a failure, let running nodes finish."""
         from distributed import wait
+        from distributed.client import FuturesCancelledError
         from kedro.framework.project import PACKAGE_NAME
 
         pipeline, nodes = plan.pipeline, plan.pipeline.nodes
         dependencies = pipeline.node_dependencies
         readers = Counter(parent for node in nodes for parent in plan.memory_parents(node))
-        scattered = plan.scatter_inputs(client)
+        values = plan.input_values()
         todo, done, running = set(nodes), set(), {}
         results: dict[Node, Any] = {}  # futures whose in-memory outputs are still needed
         failure: DaskNodeError | None = None
@@ -83,7 +84,7 @@ class DaskRunner(AbstractRunner):
                     node,
                     PACKAGE_NAME,
                     plan.datasets(node),
-                    {name: scattered[name] for name in node.inputs if name in scattered},
+                    {name: values[name] for name in node.inputs if name in values},
                     {name: results[plan.producer[name]] for name in plan.memory_inputs(node)},
                     plan.memory_outputs(node),
                     run_id,
@@ -97,7 +98,10 @@ class DaskRunner(AbstractRunner):
                 if todo and not failure:
                     raise RuntimeError(f"DaskRunner could not schedule {sorted(todo)}")
                 break
-            finished = wait(list(running), return_when="FIRST_COMPLETED").done
+            try:
+                finished = wait(list(running), return_when="FIRST_COMPLETED").done
+            except FuturesCancelledError:  # e.g. the scheduler went away: reported per node
+                finished = {future for future in running if future.done()}
             for future in finished:
                 node = running.pop(future)
                 error = _node_error(node, future)
@@ -150,7 +154,7 @@ class _RunPlan:
     """What crosses process boundaries for each node, decided (and checked) before Dask starts.
 
     Persisted datasets go as catalog configuration; in-memory datasets go as values: pipeline
-    inputs (parameters above all) are scattered, and an in-memory output of a node reaches the
+    inputs (parameters above all) go inside each task, and an in-memory output of a node reaches the
     nodes that read it through that node's Dask future.
     """
 
@@ -210,11 +214,13 @@ class _RunPlan:
         """The node's in-memory outputs include an output of the whole pipeline."""
         return bool(set(self.memory_outputs(node)) & self.pipeline.outputs())
 
-    def scatter_inputs(self, client: Any) -> dict[str, Any]:
-        """In-memory pipeline inputs (parameters, values fed to the catalog), sent once."""
-        names = sorted(self._in_memory & self.pipeline.inputs())
-        futures = client.scatter([self.catalog.load(name) for name in names], hash=False)
-        return dict(zip(names, futures, strict=True))
+    def input_values(self) -> dict[str, Any]:
+        """In-memory pipeline inputs (parameters, values fed to the catalog), loaded once.
+
+        They travel inside each task rather than scattered to one worker, so a worker that dies
+        takes no input with it and Dask can run the node again elsewhere.
+        """
+        return {name: self.catalog.load(name) for name in self._in_memory & self.pipeline.inputs()}
 
     def save_memory_outputs(self, results: dict[Node, Any]) -> None:
         """In-memory outputs of the pipeline go into the caller's catalog, as Kedro's runners do."""

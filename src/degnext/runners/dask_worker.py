@@ -3,7 +3,7 @@
 The client sends each node its datasets as catalog configuration (``DataCatalog.to_config``:
 absolute paths or URLs, the run's save version, load versions), not as dataset objects, so a
 worker starts from fresh datasets whose version caches cannot be stale. In-memory datasets
-travel as values: parameters and other in-memory pipeline inputs are scattered once, and an
+travel as values: parameters and other in-memory pipeline inputs inside the task, and an
 in-memory output of one node is the result of its Dask future, handed to the nodes that read it.
 """
 
