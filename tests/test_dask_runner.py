@@ -40,7 +40,7 @@ from degnext.runners.dask_runner import DaskNodeError
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # test nodes travel by value
 UPSTREAM = "ingestion,labeling,splitting"
-DOWNSTREAM = "cnn_general,cnn_transfer,baselines,robustness,reporting"
+DOWNSTREAM = "cnn_general,cnn_transfer"
 WAIT_S = 240  # no in-process run may take longer: a hang fails the test
 
 
@@ -110,7 +110,7 @@ def without_versions(data: Path, out: Path) -> Path:
 def test_kedro_run_on_dask_equals_a_one_thread_sequential_run(
     prepared, cluster, tmp_path, monkeypatch
 ):
-    """Every output of the training, baseline, robustness and reporting pipelines is equal."""
+    """Every output of general and transfer learning: models, metrics, histories, predictions."""
     sequential, distributed = tmp_path / "sequential", tmp_path / "dask"
     for root in (sequential, distributed):
         shutil.copytree(prepared, root)
@@ -128,7 +128,8 @@ def test_kedro_run_on_dask_equals_a_one_thread_sequential_run(
         without_versions(distributed / "data", tmp_path / "d"),
     )
     assert "07_model_output/C/transfer_predictions.parquet" in compared
-    assert "08_reporting/report.html" in compared and "06_models/transfer/model.pt" in compared
+    assert "07_model_output/B/fine_tune_history.parquet" in compared
+    assert "06_models/transfer/model.pt" in compared
     model = CheckpointDataset(filepath=str(tmp_path / "d/06_models/A/general_model.pt")).load()
     assert {stage["torch_threads"] for stage in model.provenance["stages"]} == {1}
 

@@ -9,6 +9,7 @@ started: its client always, the cluster only when it created it.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 from collections.abc import Iterator
@@ -106,6 +107,9 @@ def local_cluster(options: dict[str, Any]) -> Any:
     from distributed import LocalCluster
 
     options = {**LOCAL_DEFAULTS, **options}
+    if options["dashboard_address"] and importlib.util.find_spec("bokeh") is None:
+        logger.info("No Dask dashboard: it needs bokeh (pip install 'bokeh>=3.1')")
+        options["dashboard_address"] = None
     n_workers = options.pop("n_workers") or machine_cores()
     gpus = visible_gpus(options.pop("gpus"))
     if gpus > n_workers:
@@ -149,9 +153,9 @@ def dask_client(settings: DaskSettings) -> Iterator[Any]:
         )
         client = Client(cluster)
     try:
-        logger.info(
-            "Dask scheduler %s, dashboard %s", client.scheduler.address, client.dashboard_link
-        )
+        services = client.scheduler_info().get("services", {})
+        dashboard = client.dashboard_link if "dashboard" in services else "off"
+        logger.info("Dask scheduler %s, dashboard %s", client.scheduler.address, dashboard)
         client.wait_for_workers(1, timeout=settings.worker_timeout_s)
         yield client
     finally:
@@ -162,5 +166,5 @@ def dask_client(settings: DaskSettings) -> Iterator[Any]:
 
 def workers_have_gpus(client: Any) -> bool:
     """True when a worker of the cluster declares the ``GPU`` resource."""
-    workers = client.scheduler_info(n_workers=-1)["workers"].values()
+    workers = client.scheduler_info()["workers"].values()
     return any(GPU_RESOURCE in (worker.get("resources") or {}) for worker in workers)

@@ -17,6 +17,7 @@ allowed-failures`` times), then the run fails naming the node.
 
 from __future__ import annotations
 
+import operator
 import traceback
 import uuid
 from collections import Counter
@@ -116,12 +117,18 @@ class DaskRunner(AbstractRunner):
                     readers[parent] -= 1
                     if readers[parent] == 0 and not plan.keeps(parent):
                         results.pop(parent, None)
-                self._logger.info("Completed node: %s", node.name)
+                seconds = _seconds(client, future)
+                self._logger.info("Completed node: %s (%.2f s on its worker)", node.name, seconds)
                 self._logger.info("Completed %d out of %d tasks", len(done), len(nodes))
         if failure:
             self._suggest_resume_scenario(pipeline, done, plan.catalog)
             raise failure
         plan.save_memory_outputs(results)
+
+
+def _seconds(client: Any, future: Any) -> float:
+    """The node's duration on its worker, without fetching its in-memory outputs."""
+    return client.submit(operator.getitem, future, "seconds", pure=False).result()
 
 
 def _node_error(node: Node, future: Any) -> DaskNodeError | None:
@@ -225,6 +232,6 @@ class _RunPlan:
     def save_memory_outputs(self, results: dict[Node, Any]) -> None:
         """In-memory outputs of the pipeline go into the caller's catalog, as Kedro's runners do."""
         for future in results.values():
-            outputs = future.result()
+            outputs = future.result()["outputs"]
             for name in set(outputs) & self.pipeline.outputs():
                 self.catalog.save(name, outputs[name])

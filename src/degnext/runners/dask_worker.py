@@ -9,6 +9,7 @@ in-memory output of one node is the result of its Dask future, handed to the nod
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from kedro.io import DataCatalog, MemoryDataset
@@ -26,7 +27,7 @@ def run_node(  # noqa: PLR0913
     run_id: str | None,
     is_async: bool,
 ) -> dict[str, Any]:
-    """Run ``node`` on this worker and return its in-memory outputs (files are already saved).
+    """Run ``node`` here; return its in-memory outputs (files are saved) and its duration.
 
     ``datasets``: (config, credentials, load_versions, save_version) of the node's persisted
     datasets; ``values``: in-memory inputs by name; ``parent_outputs``: for an input made in
@@ -40,11 +41,15 @@ def run_node(  # noqa: PLR0913
     for name, value in values.items():
         catalog[name] = value
     for name, outputs in parent_outputs.items():
-        catalog[name] = outputs[name]
+        catalog[name] = outputs["outputs"][name]
     for name in memory_outputs:
         catalog[name] = MemoryDataset()
+    start = time.perf_counter()
     Task(node=node, catalog=catalog, is_async=is_async, run_id=run_id, parallel=True).execute()
-    return {name: catalog.load(name) for name in memory_outputs}
+    return {
+        "outputs": {name: catalog.load(name) for name in memory_outputs},
+        "seconds": time.perf_counter() - start,
+    }
 
 
 def _configure_project(package_name: str | None) -> None:
