@@ -135,13 +135,20 @@ def test_kedro_run_on_dask_equals_a_one_thread_sequential_run(
 
 
 def test_namespaces_from_nodes_params_and_a_local_cluster_of_its_own(prepared, tmp_path):
-    """dask.yml starts a LocalCluster; --namespaces, --from-nodes and --params reach it."""
+    """dask.yml starts a LocalCluster; a failing node is named; --namespaces, --from-nodes and
+    --params reach the workers."""
     root = tmp_path / "project"
     shutil.copytree(prepared, root)
     (root / "conf/local/dask.yml").write_text(
         yaml.safe_dump({"local": {"n_workers": 2, "dashboard_address": None}})
     )
     dask_run = ("run", "--runner", "degnext.runners.DaskRunner", "--pipelines", "cnn_general")
+    failed = kedro(root, *dask_run, "--namespaces", "A", "--params", "cohorts.A.cnn_general.device=nope", check=False)  # fmt: skip
+    log = failed.stdout + failed.stderr
+    assert failed.returncode != 0 and "Node A.train_first_level failed on a Dask worker" in log
+    assert "unknown device 'nope'" in log and "Worker traceback:" in log
+    assert "in resolve_device" in log.split("Worker traceback:", 1)[1]
+    assert "CommClosedError" not in log
     result = kedro(root, *dask_run, "--namespaces", "A", "--params", "cohorts.A.cnn_general.fine_tune.epochs=2")  # fmt: skip
     out = root / "data/07_model_output"
     assert (out / "A/general_metrics.json").is_file()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -159,9 +160,20 @@ def dask_client(settings: DaskSettings) -> Iterator[Any]:
         client.wait_for_workers(1, timeout=settings.worker_timeout_s)
         yield client
     finally:
+        if cluster is not None:
+            _retire_workers(client, cluster)
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _retire_workers(client: Any, cluster: Any, timeout_s: float = 30.0) -> None:
+    """Stop the workers of a cluster this run started before its scheduler closes, so that no
+    worker logs a heartbeat to a closed scheduler (CommClosedError) on the way out."""
+    cluster.scale(0)
+    deadline = time.monotonic() + timeout_s
+    while client.scheduler_info()["workers"] and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def workers_have_gpus(client: Any) -> bool:

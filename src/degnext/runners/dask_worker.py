@@ -9,6 +9,7 @@ in-memory output of one node is the result of its Dask future, handed to the nod
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
@@ -35,7 +36,7 @@ def run_node(  # noqa: PLR0913
     The project's hooks run here (settings.HOOKS: one torch thread, joblib on threads), as they
     do in ParallelRunner's worker processes.
     """
-    _configure_project(package_name)
+    hook_manager = _project_hooks(package_name)
     config, credentials, load_versions, save_version = datasets
     catalog = DataCatalog.from_config(config, credentials, load_versions, save_version)
     for name, value in values.items():
@@ -45,16 +46,27 @@ def run_node(  # noqa: PLR0913
     for name in memory_outputs:
         catalog[name] = MemoryDataset()
     start = time.perf_counter()
-    Task(node=node, catalog=catalog, is_async=is_async, run_id=run_id, parallel=True).execute()
+    Task(
+        node=node, catalog=catalog, is_async=is_async, hook_manager=hook_manager, run_id=run_id
+    ).execute()
     return {
         "outputs": {name: catalog.load(name) for name in memory_outputs},
         "seconds": time.perf_counter() - start,
     }
 
 
-def _configure_project(package_name: str | None) -> None:
-    """Load the project's settings (hooks, logging) once per worker process."""
+@functools.cache
+def _project_hooks(package_name: str | None) -> Any:
+    """The project's settings and hooks, loaded once per worker process.
+
+    Not Task(parallel=True): it configures the project again for every node, and a long-lived
+    Dask worker that does so many times ends in a RecursionError inside Kedro's logging setup.
+    """
     from kedro.framework import project
+    from kedro.framework.hooks.manager import _create_hook_manager, _register_hooks
 
     if package_name and project.PACKAGE_NAME != package_name:
         project.configure_project(package_name)
+    hook_manager = _create_hook_manager()
+    _register_hooks(hook_manager, project.settings.HOOKS)
+    return hook_manager
