@@ -22,7 +22,7 @@ import yaml
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.pipeline import Pipeline, node
 from kedro_datasets.json import JSONDataset
-from test_run import kedro, make_project
+from test_run import PROJECT, kedro, make_project
 
 try:
     import cloudpickle
@@ -34,8 +34,9 @@ except ImportError:  # pragma: no cover - the test extra installs them
     pytest.skip('dask is not installed (pip install -e ".[test]")', allow_module_level=True)
 
 from degnext.datasets import CheckpointDataset
+from degnext.errors import DEGnextInputError
 from degnext.runners import DaskRunner
-from degnext.runners.dask_cluster import SCHEDULER_ENV, DaskSettingsHooks
+from degnext.runners.dask_cluster import SCHEDULER_ENV, DaskSettings, DaskSettingsHooks, dask_client
 from degnext.runners.dask_runner import DaskNodeError
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # test nodes travel by value
@@ -298,3 +299,37 @@ def test_nodes_that_cannot_travel_are_named_before_anything_runs(tmp_path):
     pipeline = Pipeline([node(lambda value: lock and value, "x", "y", name="holds_a_lock")])
     with pytest.raises(DaskNodeError, match=r"nodes \['holds_a_lock'\]"):
         DaskRunner(scheduler="tcp://127.0.0.1:1").run(pipeline, catalog)
+
+
+def test_where_to_connect_follows_the_documented_precedence(monkeypatch):
+    config = {"scheduler": "tcp://127.0.0.1:8788", "local": {"n_workers": 3}}
+    monkeypatch.delenv(SCHEDULER_ENV, raising=False)
+    assert DaskSettings.resolve(config=config).scheduler == "tcp://127.0.0.1:8788"
+    monkeypatch.setenv(SCHEDULER_ENV, "tcp://127.0.0.1:8787")
+    assert DaskSettings.resolve(config=config).scheduler == "tcp://127.0.0.1:8787"
+    assert DaskSettings.resolve("tcp://127.0.0.1:9", config).scheduler == "tcp://127.0.0.1:9"
+    assert DaskSettings.resolve(config=config).local["threads_per_worker"] == 1
+    with pytest.raises(DEGnextInputError, match="unknown key"):
+        DaskSettings.resolve(config={"schedular": "tcp://127.0.0.1:8786"})
+    for env in ("base", "cluster"):
+        shipped = yaml.safe_load((PROJECT / f"conf/{env}/dask.yml").read_text())
+        DaskSettings.resolve(config=shipped)  # every key of the shipped files is known
+    slurm = yaml.safe_load((PROJECT / "conf/cluster/dask.yml").read_text())["cluster"]
+    assert slurm["class"] == "dask_jobqueue.SLURMCluster" and slurm["scale"] == {"jobs": 8}
+    assert slurm["kwargs"]["worker_extra_args"] == ["--resources", "GPU=1"]
+
+
+def test_a_cluster_class_from_dask_yml_is_started_scaled_and_closed():
+    spec = {
+        "class": "distributed.LocalCluster",
+        "kwargs": {
+            "n_workers": 0,
+            "host": "127.0.0.1",
+            "dashboard_address": None,
+        },
+        "scale": {"n": 1},
+    }
+    with dask_client(DaskSettings(cluster=spec, worker_timeout_s=60)) as client:
+        assert len(client.scheduler_info()["workers"]) == 1
+        assert client.submit(sum, [1, 2]).result(timeout=60) == 3
+    assert client.status == "closed"

@@ -112,7 +112,10 @@ def local_cluster(options: dict[str, Any]) -> Any:
         logger.info("No Dask dashboard: it needs bokeh (pip install 'bokeh>=3.1')")
         options["dashboard_address"] = None
     n_workers = options.pop("n_workers") or machine_cores()
-    gpus = visible_gpus(options.pop("gpus"))
+    requested = options.pop("gpus")
+    gpus = visible_gpus(requested)
+    if requested == "auto":
+        gpus = min(gpus, n_workers)
     if gpus > n_workers:
         raise DEGnextInputError(f"dask.yml: local.gpus={gpus} exceeds local.n_workers={n_workers}")
     cluster = LocalCluster(n_workers=0, processes=True, host="127.0.0.1", **options)
