@@ -12,12 +12,12 @@ configured ones with new seeds, roles alternating train / untrained). DaskRunner
 LocalCluster: one single-threaded worker per core.
 
 Part 2, what N workers could give the paper run (conf/paper: 17 cohorts, 5 folds, 50 + 31
-epochs), from the node durations that DaskRunner logged in the last Dask run of part 1 (each on
-one worker thread). A node's duration is scaled from that run's cohorts to the paper's by its
-work: training nodes by genes x samples x epochs (x folds; the transfer model by its sum over
-the train cohorts), ingestion and labeling by raw genes x samples, every other per-cohort node by
-filtered genes x samples; nodes over all cohorts (tables, report, transfer baselines) keep their
-measured time. Sizes come from Table 6 (../shared/data/paper_tables/table6_dataset_sizes.csv) and
+epochs). Training nodes (first level, fine-tune, every fold's fine-tune) take their work,
+genes x samples x epochs (x folds; the transfer model summed over the train cohorts), at the
+throughput measured in RESULTS_training.md (TRAINING_RATE, a 2-thread CPU worker). Every other
+node takes its duration in the last Dask run of part 1, scaled from that run's cohorts to the
+paper's: ingestion and labeling by raw genes x samples, other per-cohort nodes by filtered genes
+x samples; nodes over all cohorts (tables, report, transfer baselines) keep their measured time. Sizes come from Table 6 (../shared/data/paper_tables/table6_dataset_sizes.csv) and
 the measured run's own outputs. A greedy list scheduler (longest remaining path first) then runs
 that graph on N workers.
 """
@@ -58,6 +58,11 @@ RUNNERS = {
 TABLE6 = PROJECT.parent / "shared/data/paper_tables/table6_dataset_sizes.csv"
 RAW_GENES_PAPER = 60_483  # GENCODE v36 genes of a STAR - Counts file
 WORKERS = (2, 8, 17, 64)
+# Training throughput, gene x sample x epoch per second, fp32 on a 2-thread CPU worker: first
+# level 1,172 genes/s at 45 samples and 113 at 433 (52.7k, 48.9k), fine-tune 1,040-1,130 genes/s
+# at 45 samples (RESULTS_training.md, measured at low load).
+TRAINING_RATE = 50_000
+TRAINING = {"train_first_level", "fine_tune", "evaluate_folds_on_t3"}
 COMPLETED = re.compile(r"Completed node: (\S+) \(([\d.]+) s on its worker\)")
 RAW_SIDE = {
     "ingest_cohort",
@@ -168,7 +173,9 @@ def paper_graph(measured: dict[str, float], run_sizes: pd.DataFrame, run_params:
     for node in pipeline.nodes:
         cohort, _, short = node.name.rpartition(".")
         units = work(short, cohort, sizes, paper)
-        if units and unit_cost[short]:
+        if units and short in TRAINING:
+            durations[node] = units / TRAINING_RATE
+        elif units and unit_cost[short]:
             durations[node] = units * statistics.mean(unit_cost[short])
         elif constant[short]:
             durations[node] = statistics.mean(constant[short])
@@ -285,11 +292,14 @@ def write_results(args, header: str, rows: list[dict], analysis) -> None:
     if analysis is not None:
         (pipeline, durations, unmeasured), measured = analysis
         total, path = sum(durations.values()), critical_path(pipeline, durations)
+        train = sum(d for n, d in durations.items() if n.name.rpartition(".")[2] in TRAINING)
         lines += [
             "",
-            f"Paper run (conf/paper, {len(pipeline.nodes)} nodes) estimated from the "
-            f"{len(measured)} node durations of the Dask run above: total node time "
-            f"{total / 3600:.1f} h on one worker thread, critical path {path / 3600:.1f} h, so "
+            f"Paper run (conf/paper, {len(pipeline.nodes)} nodes): training nodes at "
+            f"{TRAINING_RATE:,} gene-samples/s, the others scaled from the {len(measured)} node "
+            f"durations of the Dask run above; training {train / 3600:.1f} h, other nodes "
+            f"{(total - train) / 3600:.1f} h. Total node time "
+            f"{total / 3600:.1f} h on one worker, critical path {path / 3600:.1f} h, so "
             f"no number of workers can speed it up more than {total / path:.1f}x.",
             "",
             "| workers | makespan (greedy, longest path first) | speed-up | bound min(N, total / path) |",

@@ -100,7 +100,7 @@ def without_versions(data: Path, out: Path) -> Path:
         if path.is_file():
             parts = path.relative_to(data).parts
             if len(parts) >= 3 and parts[-3] == parts[-1]:  # name.pt/<version>/name.pt
-                parts = (*parts[:-2], parts[-1])
+                parts = (*parts[:-3], parts[-1])
             target = out.joinpath(*parts)
             assert not target.exists(), f"more than one version of {target}"
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -157,12 +157,14 @@ def test_namespaces_from_nodes_params_and_a_local_cluster_of_its_own(prepared, t
     assert len(pd.read_parquet(out / "A/fine_tune_history.parquet")) == 2
     assert "CommClosedError" not in result.stdout + result.stderr
 
-    metrics = out / "A/general_metrics.json"
-    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p != metrics}
-    expected = json.loads(metrics.read_text())
+    metrics, predictions = out / "A/general_metrics.json", out / "A/general_predictions.parquet"
+    remade = {metrics, predictions}  # evaluate_on_t3's outputs
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p not in remade}
+    expected, expected_predictions = json.loads(metrics.read_text()), pd.read_parquet(predictions)
     metrics.unlink()
     kedro(root, *dask_run, "--from-nodes", "A.evaluate_on_t3")
     assert json.loads(metrics.read_text()) == expected
+    pd.testing.assert_frame_equal(pd.read_parquet(predictions), expected_predictions)
     assert {p: p.stat().st_mtime_ns for p in before} == before  # nothing upstream ran again
 
 
