@@ -84,6 +84,12 @@ class DaskSettings:
         )
 
 
+def require_dask() -> None:
+    """Stop with the install command when the optional dask extra is missing."""
+    if importlib.util.find_spec("distributed") is None:
+        raise DEGnextInputError('DaskRunner needs dask and distributed: pip install -e ".[dask]"')
+
+
 def machine_cores() -> int:
     """CPU cores this process may run on (the affinity mask, e.g. a SLURM or container limit)."""
     try:
@@ -141,12 +147,9 @@ def _started_cluster(spec: dict[str, Any]) -> Any:
 @contextmanager
 def dask_client(settings: DaskSettings) -> Iterator[Any]:
     """A connected Client; on exit it is closed, then the cluster if this run started it."""
-    try:
-        from distributed import Client
-    except ImportError as err:
-        raise DEGnextInputError(
-            'DaskRunner needs dask and distributed: pip install -e ".[dask]"'
-        ) from err
+    require_dask()
+    from distributed import Client
+
     if settings.scheduler:
         cluster, client = None, Client(settings.scheduler, timeout=settings.worker_timeout_s)
     else:

@@ -23,13 +23,17 @@ import uuid
 from collections import Counter
 from typing import Any
 
-import cloudpickle
 from kedro.io import CatalogProtocol
 from kedro.pipeline import Pipeline
 from kedro.pipeline.node import Node
 from kedro.runner import AbstractRunner
 
-from degnext.runners.dask_cluster import DaskSettings, dask_client, workers_have_gpus
+from degnext.runners.dask_cluster import (
+    DaskSettings,
+    dask_client,
+    require_dask,
+    workers_have_gpus,
+)
 from degnext.runners.dask_worker import run_node
 
 
@@ -55,6 +59,7 @@ class DaskRunner(AbstractRunner):
         hook_manager: Any = None,
         run_id: str | None = None,
     ) -> None:
+        require_dask()
         plan = _RunPlan(pipeline, catalog)
         settings = DaskSettings.resolve(self._scheduler)
         with dask_client(settings) as client:
@@ -175,6 +180,8 @@ class _RunPlan:
         self._check_serialisable()
 
     def _check_serialisable(self) -> None:
+        import cloudpickle  # comes with distributed (the dask extra)
+
         def fails(item: Any) -> bool:
             try:
                 cloudpickle.dumps(item)
