@@ -28,7 +28,7 @@ WORKER_TORCH_THREADS = 1
 
 
 def in_worker_process() -> bool:
-    """True in a child process, which is where ParallelRunner runs its nodes."""
+    """True in a child process: where ParallelRunner, and a Dask nanny (DaskRunner), run nodes."""
     return multiprocessing.parent_process() is not None
 
 

@@ -7,6 +7,7 @@ from degnext.failure_output import FailureOutputHooks
 from degnext.hooks import CohortRegistryHooks, RunInfoHooks
 from degnext.lineage import LineageHooks
 from degnext.parallel_hooks import ParallelWorkerHooks
+from degnext.runners.dask_cluster import DaskSettingsHooks
 
 HOOKS = (
     CohortRegistryHooks(),
@@ -14,6 +15,7 @@ HOOKS = (
     FailureOutputHooks(),
     LineageHooks(),
     RunInfoHooks(),
+    DaskSettingsHooks(),
 )
 
 CONFIG_LOADER_CLASS = DEGnextConfigLoader
@@ -23,6 +25,8 @@ CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
     "merge_strategy": {"parameters": "soft"},
+    # conf/<env>/dask.yml: where DaskRunner finds its cluster (degnext.runners.dask_cluster)
+    "config_patterns": {"dask": ["dask*", "dask*/**"]},
 }
 
 # Two warnings that a normal `kedro run` cannot avoid, filtered by exact category, message and

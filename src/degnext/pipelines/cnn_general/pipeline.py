@@ -19,24 +19,28 @@ def _template() -> Pipeline:
                 inputs=["expression", "splits", *params, "params:cohort_name"],
                 outputs=["first_level_model", "cv_folds", "first_level_fold_models"],
                 name="train_first_level",
+                tags=["gpu"],
             ),
             node(
                 nodes.evaluate_first_level,
                 inputs=["first_level_model", "expression", "splits", *params],
                 outputs="t2_metrics",
                 name="evaluate_first_level",
+                tags=["gpu"],
             ),
             node(
                 nodes.fine_tune,
                 inputs=["first_level_model", "expression", "splits", *params],
                 outputs=["general_model", "fine_tune_history"],
                 name="fine_tune",
+                tags=["gpu"],
             ),
             node(
                 nodes.evaluate_on_t3,
                 inputs=["general_model", "expression", "splits", *params],
                 outputs=["general_predictions", "general_metrics"],
                 name="evaluate_on_t3",
+                tags=["gpu"],
             ),
             node(
                 nodes.evaluate_folds_on_t3,
@@ -50,6 +54,7 @@ def _template() -> Pipeline:
                 ],
                 outputs="t3_fold_metrics",
                 name="evaluate_folds_on_t3",
+                tags=["gpu"],
             ),
         ]
     )

@@ -49,6 +49,7 @@ def _predictions(untrained: list[str], model: str, prefix: str) -> list:
             inputs=[model, f"{name}.expression", f"{name}.splits", "params:cnn_transfer"],
             outputs=[f"{name}.{prefix}transfer_predictions", f"{name}.{prefix}transfer_metrics"],
             name=f"predict_untrained_{prefix}".rstrip("_"),
+            tags=["gpu"],
             namespace=name,
         )
         for name in untrained
@@ -74,6 +75,7 @@ def _training(train_data: list[str]) -> list:
             inputs=["params:cnn_transfer", *train_data],
             outputs=["transfer.first_level_model", "transfer.first_level_history"],
             name="train_first_level",
+            tags=["gpu"],
             namespace="transfer",
         ),
         node(
@@ -86,6 +88,7 @@ def _training(train_data: list[str]) -> list:
             ],
             outputs=["transfer.model", "transfer.history"],
             name="fine_tune",
+            tags=["gpu"],
             namespace="transfer",
         ),
     ]

@@ -13,6 +13,7 @@ def create_pipeline(cohorts: list[str], **kwargs) -> Pipeline:
                 inputs=["transfer.model", f"{name}.expression", f"{name}.splits", "params:predict"],
                 outputs=f"{name}.predicted_calls",
                 name="call_genes",
+                tags=["gpu"],
                 namespace=name,
             )
             for name in cohorts

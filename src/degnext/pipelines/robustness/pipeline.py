@@ -28,6 +28,7 @@ def _template() -> Pipeline:
                 ],
                 outputs="robustness",
                 name="noise_robustness",
+                tags=["gpu"],
             )
         ]
     )
