@@ -226,7 +226,7 @@ def _page(run_info=None, enriched=None, paper=PAPER3) -> str:
                             "weights": "transfer model trained in this run, checkpoint version V"}  # fmt: skip
     return report_page.html_report(
         empty, empty, empty, comparison, baseline, baseline, pd.DataFrame(), enriched, predicted,
-        png, png, png, run_info, DEGnext(16, seed=0), reporting, parameters,
+        png, png, png, run_info, DEGnext(16, seed=0), empty, reporting, parameters,
     )  # fmt: skip
 
 
