@@ -27,7 +27,7 @@ def _template(name: str) -> Pipeline:
                 name="evaluate_first_level",
             ),
             node(
-                nodes.fine_tune,
+                named(nodes.fine_tune, name),
                 inputs=["first_level_model", "expression", "splits", *params],
                 outputs=["general_model", "fine_tune_history"],
                 name="fine_tune",
@@ -39,7 +39,7 @@ def _template(name: str) -> Pipeline:
                 name="evaluate_on_t3",
             ),
             node(
-                nodes.evaluate_folds_on_t3,
+                named(nodes.evaluate_folds_on_t3, name),
                 inputs=[
                     "first_level_fold_models",
                     "cv_folds",

@@ -6,6 +6,7 @@ With ``transfer_model="published"`` the authors' released weights replace the tw
 from kedro.pipeline import Pipeline, node
 
 from degnext.errors import DEGnextInputError
+from degnext.pipelines import bind_names
 from degnext.pipelines.cnn_transfer import nodes
 
 
@@ -18,7 +19,7 @@ def create_pipeline(
             f"'untrained' in parameter 'cohorts'; found train={train}, untrained={untrained}"
         )
     train_data = [f"{name}.{dataset}" for name in train for dataset in ("expression", "splits")]
-    training = _published(train) if transfer_model == "published" else _training(train_data)
+    training = _published(train) if transfer_model == "published" else _training(train, train_data)
     prediction = [
         node(
             nodes.predict_untrained,
@@ -49,17 +50,17 @@ def _published(train: list[str]) -> list:
     ]
 
 
-def _training(train_data: list[str]) -> list:
+def _training(train: list[str], train_data: list[str]) -> list:
     return [
         node(
-            nodes.train_transfer_first_level,
+            bind_names(nodes.train_transfer_first_level, train),
             inputs=["params:cnn_transfer", *train_data],
             outputs=["transfer.first_level_model", "transfer.first_level_history"],
             name="train_first_level",
             namespace="transfer",
         ),
         node(
-            nodes.fine_tune_transfer,
+            bind_names(nodes.fine_tune_transfer, train),
             inputs=[
                 "transfer.first_level_model",
                 "transfer.first_level_history",
