@@ -2,6 +2,7 @@
 
 from kedro.pipeline import Pipeline, node
 
+from degnext.pipelines import named
 from degnext.pipelines.predict.nodes import call_genes
 
 
@@ -9,7 +10,7 @@ def create_pipeline(cohorts: list[str], **kwargs) -> Pipeline:
     return Pipeline(
         [
             node(
-                call_genes,
+                named(call_genes, name),
                 inputs=["transfer.model", f"{name}.expression", f"{name}.splits", "params:predict"],
                 outputs=f"{name}.predicted_calls",
                 name="call_genes",
