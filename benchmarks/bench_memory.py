@@ -74,7 +74,7 @@ def memory() -> dict:
 
 
 class EpochProbe(logging.Handler):
-    """Reads the memory at each per-epoch log record of degnext.training (log_every=1)."""
+    """Reads the memory at each per-epoch progress record of degnext.training (log_every_s=0)."""
 
     def __init__(self, start: float) -> None:
         super().__init__(level=logging.INFO)
@@ -82,7 +82,9 @@ class EpochProbe(logging.Handler):
         self.rows: list[dict] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        _, epoch, _, loss, rate, _ = record.args
+        if not hasattr(record, "progress"):
+            return
+        epoch, loss, rate = (record.progress[key] for key in ("epoch", "loss", "genes_per_s"))
         self.rows.append(
             {
                 "point": f"epoch {epoch}",
@@ -131,7 +133,7 @@ def main() -> None:
     training_log.addHandler(probe)
     model = DEGnext(args.samples, 3, seed=args.seed)
     params = StageParams(epochs=args.epochs, batch_size=args.batch_size)
-    fit(model, X, y, params, seed=args.seed, device=str(device), log_every=1, stage="first_level")
+    fit(model, X, y, params, seed=args.seed, device=str(device), log_every_s=0, stage="first_level")
     training_log.removeHandler(probe)
     points += probe.rows
 

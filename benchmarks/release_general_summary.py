@@ -1,6 +1,6 @@
 """General learning on the release beside Table 2, from the outputs of finished runs.
 
-Run, after `kedro run --env release --pipeline cnn_general --namespaces <C>` for each cohort:
+Run, after `kedro run --env release --pipelines cnn_general --namespaces <C>` for each cohort:
     python benchmarks/release_general_summary.py CHOL KICH ESCA READ
 Prints, per cohort, each fold's T3 accuracy after fine-tuning (best fold starred), the fold
 mean (what Table 2 reports) and the best fold's model, against Table 2.

@@ -259,10 +259,18 @@ def test_named_environment_selects_its_cohorts_and_release_skips_labeling(shared
 def test_predict_applies_the_transfer_checkpoint_to_every_gene(finished_run, tmp_path):
     copy = tmp_path / "predict"
     shutil.copytree(finished_run, copy)
-    kedro(copy, "run", "--pipeline", "predict")
+    result = kedro(copy, "run", "--pipelines", "predict")
     calls = pd.read_parquet(copy / "data/07_model_output/C/predicted_calls.parquet")
     tsv = pd.read_csv(copy / "data/07_model_output/C/predicted_calls.tsv", sep="\t")
     assert tsv["p_up"].is_monotonic_decreasing and sorted(tsv["gene_id"]) == sorted(calls["gene_id"])
+    # the table and the log name the checkpoint that made the calls (issue 17)
+    (version,) = [p.name for p in (copy / "data/06_models/transfer/model.pt").iterdir()]
+    (checkpoint,) = set(calls["checkpoint"])
+    assert checkpoint.endswith(f"data/06_models/transfer/model.pt/{version}/model.pt")
+    assert set(calls["checkpoint_version"]) == {version}
+    log = " ".join((result.stdout + result.stderr).split())
+    assert f"C: UR/DR calls for {len(calls)} genes with checkpoint" in log
+    assert version in log
     expression = pd.read_parquet(copy / "data/04_feature/C/expression.parquet")
     assert list(calls["gene_id"]) == list(expression.index)
     assert set(calls["call"]) <= {"UR", "DR"} and calls["symbol"].notna().all()

@@ -348,3 +348,48 @@ def test_balanced_fine_tune_lifts_the_minority_class_off_zero():
         )
         recalls[sampling] = (predict(model, X, device="cpu")[y == 1] >= 0.5).mean()
     assert recalls["balanced"] > recalls["uniform"]
+
+
+def test_progress_names_cohorts_and_stage_from_the_first_epoch_with_an_eta(caplog):
+    """Issue 17: a line when training starts and after epoch 1, then at most one per interval."""
+    X, y = _cohort(64)
+    model = DEGnext(N_SAMPLES, seed=0)
+    params = StageParams(epochs=6, batch_size=32)
+    with caplog.at_level("INFO", logger="degnext.training"):
+        fit_sequential(
+            model, [(X, y), (X[:40], y[:40])], params, seed=0, device="cpu",
+            stage="first_level", cohorts=["SYN_A", "SYN_B"], log_every_s=3600,
+        )  # fmt: skip
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[0] == "SYN_A + SYN_B first level: 6 epochs over 104 genes on cpu"
+    progress = [r for r in caplog.records if hasattr(r, "progress")]
+    assert [r.progress["epoch"] for r in progress] == [1, 6]  # interval not reached in between
+    assert progress[0].getMessage().startswith("SYN_A + SYN_B first level: epoch 1/6, loss ")
+    assert "ETA " in progress[0].getMessage() and progress[0].progress["eta_s"] > 0
+    assert progress[-1].progress["eta_s"] == 0 and progress[-1].getMessage().endswith("ETA 0 s")
+    caplog.clear()
+    with caplog.at_level("INFO", logger="degnext.training"):
+        fit(model, X, y, params, seed=0, device="cpu", stage="fine_tune", log_every_s=0)
+    epochs = [r.progress["epoch"] for r in caplog.records if hasattr(r, "progress")]
+    assert epochs == [1, 2, 3, 4, 5, 6]
+    assert caplog.records[0].getMessage().startswith("model fine tune: ")
+
+
+def test_cross_validation_progress_names_the_fold(caplog):
+    X, y = _cohort(90)
+    folds = np.arange(90) % 3
+    with caplog.at_level("INFO", logger="degnext.training"):
+        cross_validate(
+            X, y, folds, StageParams(epochs=1, batch_size=32), seed=0, device="cpu",
+            cohorts=["SYN_C"],
+        )  # fmt: skip
+    lines = [r.getMessage() for r in caplog.records]
+    assert "SYN_C first level fold 1 (2 of 3): 1 epochs over 60 genes on cpu" in lines
+    assert any(line.startswith("SYN_C first level fold 2: validation accuracy") for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(41.6, "42 s"), (185, "3 min 05 s"), (3725, "1 h 02 min")]
+)
+def test_eta_reads_at_a_glance(seconds, text):
+    assert training._duration(seconds) == text

@@ -109,6 +109,9 @@ class DEGnext(nn.Module):
             )
         self.config = ModelConfig(n_inputs, n_outputs, softmax_output)
         self.provenance: dict[str, Any] = {}
+        # Where this in-memory model was read from (CheckpointDataset.load sets "filepath" and
+        # "version"); not saved with the weights, so a new checkpoint never inherits it.
+        self.loaded_from: dict[str, str | None] = {}
         self.rows, self.cols, self.pad = reshape_dims(n_inputs)
         self.ConvLayer1 = _conv_pair(*CONV_CHANNELS[0], pool=False)
         self.ConvLayer2 = _conv_pair(*CONV_CHANNELS[1], pool=False)

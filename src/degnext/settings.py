@@ -8,6 +8,7 @@ from degnext.hooks import CohortRegistryHooks, RunInfoHooks
 from degnext.lineage import LineageHooks
 from degnext.parallel_hooks import ParallelWorkerHooks
 from degnext.runners.dask_cluster import DaskSettingsHooks
+from degnext.upstream_hooks import UpstreamOutputHooks
 
 HOOKS = (
     CohortRegistryHooks(),
@@ -16,6 +17,7 @@ HOOKS = (
     LineageHooks(),
     RunInfoHooks(),
     DaskSettingsHooks(),
+    UpstreamOutputHooks(),
 )
 
 CONFIG_LOADER_CLASS = DEGnextConfigLoader

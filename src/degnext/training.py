@@ -16,6 +16,7 @@ import contextlib
 import logging
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -157,11 +158,12 @@ def fit(
     seed: int,
     device: str = "auto",
     loss: LossName | None = None,
-    log_every: int = 10,
+    log_every_s: float = 10.0,
     amp_dtype: str | None = None,
     input_noise_std: float = 0.0,
     stage: str = "train",
     memory_format: str = "channels_last",
+    cohorts: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Train `model` in place with Adam; returns the per-epoch mean training loss.
 
@@ -180,11 +182,12 @@ def fit(
         seed=seed,
         device=device,
         loss=loss,
-        log_every=log_every,
+        log_every_s=log_every_s,
         amp_dtype=amp_dtype,
         input_noise_std=input_noise_std,
         stage=stage,
         memory_format=memory_format,
+        cohorts=cohorts,
     )
     return history[["epoch", "loss"]]
 
@@ -197,17 +200,20 @@ def fit_sequential(
     seed: int,
     device: str = "auto",
     loss: LossName | None = None,
-    log_every: int = 10,
+    log_every_s: float = 10.0,
     amp_dtype: str | None = None,
     input_noise_std: float = 0.0,
     stage: str = "transfer",
     memory_format: str = "channels_last",
+    cohorts: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Train on several cohorts with one optimizer: every epoch visits the cohorts in order.
 
     This is the authors' transfer-learning loop (``fit`` is its one-cohort case); cohorts may
     have different sample counts, since the network pools adaptively. Cohorts without rows are
-    skipped. Returns one row per (epoch, cohort) with its mean training loss.
+    skipped. Returns one row per (epoch, cohort) with its mean training loss. Progress is
+    logged under the names in ``cohorts`` and ``stage``: at the start, after the first and the
+    last epoch, and at most every ``log_every_s`` seconds in between, with an ETA.
     """
     datasets = [(X, y) for X, y in datasets if len(y)]
     if not datasets:
@@ -232,7 +238,12 @@ def fit_sequential(
     )
     bs = int(params.batch_size)
     records: list[dict] = []
-    start, seen = time.perf_counter(), 0
+    progress = _Progress(
+        f"{' + '.join(cohorts) or 'model'} {stage.replace('_', ' ')}",
+        int(params.epochs),
+        log_every_s,
+    )
+    progress.start(sum(len(y) for _, y in datasets), dev)
     for epoch in range(1, int(params.epochs) + 1):
         for cohort, (xt, yt) in enumerate(tensors):
             n = xt.shape[0]
@@ -248,18 +259,7 @@ def fit_sequential(
                 opt.step()
                 total += batch_loss.detach() * idx.numel()
             records.append({"epoch": epoch, "cohort": cohort, "loss": total.item() / n})
-            seen += n
-        if epoch % max(log_every, 1) == 0 or epoch == params.epochs:
-            rate = seen / (time.perf_counter() - start)
-            logger.info(
-                "%s epoch %d/%d loss %.4f (%.0f genes/s on %s)",
-                stage,
-                epoch,
-                params.epochs,
-                records[-1]["loss"],
-                rate,
-                dev,
-            )
+        progress.epoch_done(epoch, records[-1]["loss"])
     model.eval()
     sizes = [int(len(y)) for _, y in datasets]
     model.provenance.setdefault("stages", []).append(
@@ -287,6 +287,55 @@ def _epoch_order(y: torch.Tensor, sampling: str, gen: torch.Generator) -> torch.
     labels = y.cpu().long()
     weights = 1.0 / torch.bincount(labels)[labels].double()
     return torch.multinomial(weights, n, replacement=True, generator=gen)
+
+
+class _Progress:
+    """Log lines of one training stage: what trains, epoch i/n, loss, speed and ETA.
+
+    A line at the start and after the first epoch, so that a long node is never silent, then
+    at most one every ``every_s`` seconds, and one after the last epoch.
+    """
+
+    def __init__(self, label: str, epochs: int, every_s: float) -> None:
+        self.label, self.epochs, self.every_s = label, epochs, every_s
+        self.started = self.last_line = time.perf_counter()
+        self.genes_per_epoch = 0
+
+    def start(self, genes_per_epoch: int, device: torch.device) -> None:
+        self.genes_per_epoch = genes_per_epoch
+        logger.info(
+            "%s: %d epochs over %d genes on %s", self.label, self.epochs, genes_per_epoch, device
+        )
+        self.started = self.last_line = time.perf_counter()
+
+    def epoch_done(self, epoch: int, loss: float) -> None:
+        now = time.perf_counter()
+        if epoch not in (1, self.epochs) and now - self.last_line < self.every_s:
+            return
+        self.last_line = now
+        elapsed = now - self.started
+        eta_s = elapsed / epoch * (self.epochs - epoch)
+        rate = self.genes_per_epoch * epoch / elapsed if elapsed > 0 else float("inf")
+        logger.info(
+            "%s: epoch %d/%d, loss %.4f, %.0f genes/s, ETA %s",
+            self.label,
+            epoch,
+            self.epochs,
+            loss,
+            rate,
+            _duration(eta_s),
+            extra={"progress": {"epoch": epoch, "loss": loss, "genes_per_s": rate, "eta_s": eta_s}},
+        )
+
+
+def _duration(seconds: float) -> str:
+    """'42 s', '3 min 05 s' or '1 h 02 min': an ETA one can read at a glance."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
 def _training_tensors(
@@ -357,6 +406,7 @@ def cross_validate(
     seed: int,
     device: str = "auto",
     n_outputs: int = 3,
+    cohorts: Sequence[str] = (),
     **fit_kwargs: object,
 ) -> tuple[dict[int, DEGnext], pd.DataFrame]:
     """k-fold CV: train on k-1 folds, validate on the held-out one; every fold's model and scores.
@@ -378,7 +428,7 @@ def cross_validate(
             f"folds must hold at least 2 distinct fold ids, got {fold_ids.tolist()}"
         )
     rows, models = [], {}
-    for fold in fold_ids:
+    for position, fold in enumerate(fold_ids, start=1):
         val = folds == fold
         model = DEGnext(X.shape[1], n_outputs, seed=seed)
         fit(
@@ -388,7 +438,8 @@ def cross_validate(
             params,
             seed=seed,
             device=device,
-            stage=f"fold {fold}",
+            stage=f"first_level fold {fold} ({position} of {fold_ids.size})",
+            cohorts=cohorts,
             **fit_kwargs,
         )
         out = _outputs(model, X[val], 4096, device)
@@ -408,7 +459,11 @@ def cross_validate(
         )
         models[int(fold)] = model
         logger.info(
-            "fold %d: val accuracy %.2f%%, loss %.4f", fold, scores["accuracy"], rows[-1]["loss"]
+            "%s first level fold %d: validation accuracy %.2f%%, loss %.4f",
+            " + ".join(cohorts) or "model",
+            fold,
+            scores["accuracy"],
+            rows[-1]["loss"],
         )
     table = pd.DataFrame(rows)
     best = table.sort_values(["accuracy", "loss", "fold"], ascending=[False, True, True])["fold"]

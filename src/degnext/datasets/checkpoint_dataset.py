@@ -98,9 +98,11 @@ class CheckpointDataset(FileDataset[DEGnext, DEGnext]):
         payload = load_tensors(io.BytesIO(data), load_path, **self._load_args)
         if not isinstance(payload, dict) or payload.get("format") != FORMAT:
             raise DatasetError(f"{load_path} is not a {FORMAT} file")
-        return from_checkpoint(
+        model = from_checkpoint(
             Checkpoint(payload["config"], payload["state_dict"], payload.get("provenance", {}))
         )
+        model.loaded_from = {"filepath": load_path, "version": self.resolve_load_version()}
+        return model
 
     def save(self, data: DEGnext) -> None:
         if not isinstance(data, DEGnext):

@@ -26,9 +26,17 @@ def stage(params: dict, name: str) -> training.StageParams:
 
 
 def train_stage(
-    model: DEGnext, datasets: list[tuple[np.ndarray, np.ndarray]], params: dict, name: str
+    model: DEGnext,
+    datasets: list[tuple[np.ndarray, np.ndarray]],
+    params: dict,
+    name: str,
+    cohorts: list[str],
+    label: str | None = None,
 ) -> pd.DataFrame:
-    """Train ``model`` in place on the datasets in turn with the settings of stage ``name``."""
+    """Train ``model`` in place on the cohorts' datasets in turn with the settings of stage ``name``.
+
+    ``label`` (default: ``name``) is how the progress lines and the provenance call the stage.
+    """
     return training.fit_sequential(
         model,
         datasets,
@@ -36,7 +44,8 @@ def train_stage(
         seed=params["seed"],
         device=params["device"],
         input_noise_std=params["input_noise_std"],
-        stage=name,
+        stage=label or name,
+        cohorts=cohorts,
     )
 
 
@@ -53,6 +62,7 @@ def train_first_level(
         seed=params["seed"],
         device=params["device"],
         input_noise_std=params["input_noise_std"],
+        cohorts=[name],
     )
     best = int(folds.loc[folds["best"], "fold"].item())
     # PartitionedDataset calls a callable partition to get what it saves, and a torch module is
@@ -85,17 +95,23 @@ def fine_tune(
     expression: pd.DataFrame,
     splits: pd.DataFrame,
     params: dict,
+    name: str,
 ) -> tuple[DEGnext, pd.DataFrame]:
     """Swap in the binary head and train on F1 (UR vs DR genes backed by disease knowledge)."""
     features, labels, _ = gene_rows(expression, splits, ("F1",))
-    return _fine_tuned(first_level_model, features, labels, params)
+    return _fine_tuned(first_level_model, features, labels, params, name)
 
 
 def _fine_tuned(
-    first_level_model: DEGnext, features: np.ndarray, labels: np.ndarray, params: dict
+    first_level_model: DEGnext,
+    features: np.ndarray,
+    labels: np.ndarray,
+    params: dict,
+    name: str,
+    label: str = "fine_tune",
 ) -> tuple[DEGnext, pd.DataFrame]:
     model = copy.deepcopy(first_level_model).swap_to_binary_head(seed=params["seed"])
-    history = train_stage(model, [(features, labels)], params, "fine_tune")
+    history = train_stage(model, [(features, labels)], params, "fine_tune", [name], label)
     return model, history[["epoch", "loss"]]
 
 
@@ -159,6 +175,7 @@ def evaluate_folds_on_t3(
     expression: pd.DataFrame,
     splits: pd.DataFrame,
     params: dict,
+    name: str,
 ) -> pd.DataFrame:
     """Score every fold's fine-tuned model on T3, one row per fold plus their mean.
 
@@ -176,7 +193,9 @@ def evaluate_folds_on_t3(
             model = general_model
         else:
             first_level = first_level_fold_models[_fold_key(fold)]()
-            model, _ = _fine_tuned(first_level, f1_features, f1_labels, params)
+            model, _ = _fine_tuned(
+                first_level, f1_features, f1_labels, params, name, f"fine_tune of fold {fold}"
+            )
         predictions = predict_genes(model, t3_features, t3_rows, params["device"])
         rows.append(
             {

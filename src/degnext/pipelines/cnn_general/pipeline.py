@@ -30,7 +30,7 @@ def _template() -> Pipeline:
             ),
             node(
                 nodes.fine_tune,
-                inputs=["first_level_model", "expression", "splits", *params],
+                inputs=["first_level_model", "expression", "splits", *params, "params:cohort_name"],
                 outputs=["general_model", "fine_tune_history"],
                 name="fine_tune",
                 tags=["gpu"],
@@ -51,6 +51,7 @@ def _template() -> Pipeline:
                     "expression",
                     "splits",
                     *params,
+                    "params:cohort_name",
                 ],
                 outputs="t3_fold_metrics",
                 name="evaluate_folds_on_t3",

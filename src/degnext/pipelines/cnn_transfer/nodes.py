@@ -41,16 +41,19 @@ def _cohort_rows(
 
 
 def train_transfer_first_level(
-    cnn_transfer: dict, *cohort_data: pd.DataFrame
+    train: list[str], cnn_transfer: dict, *cohort_data: pd.DataFrame
 ) -> tuple[DEGnext, pd.DataFrame]:
     """3-class training over every train cohort's T1, cohorts in turn within each epoch."""
     datasets = _cohort_rows(cohort_data, ("T1",), {0, 1, 2})
     model = DEGnext(n_inputs=datasets[0][0].shape[1], n_outputs=3, seed=cnn_transfer["seed"])
-    history = train_stage(model, datasets, cnn_transfer, "first_level")
+    history = train_stage(
+        model, datasets, cnn_transfer, "first_level", train, "transfer first_level"
+    )
     return model, history.assign(stage="first_level")
 
 
 def fine_tune_transfer(
+    train: list[str],
     first_level_model: DEGnext,
     first_level_history: pd.DataFrame,
     cnn_transfer: dict,
@@ -59,7 +62,7 @@ def fine_tune_transfer(
     """Binary head, then fine-tuning over every train cohort's F1 in turn."""
     datasets = _cohort_rows(cohort_data, ("F1",), {0, 1})
     model = copy.deepcopy(first_level_model).swap_to_binary_head(seed=cnn_transfer["seed"])
-    history = train_stage(model, datasets, cnn_transfer, "fine_tune")
+    history = train_stage(model, datasets, cnn_transfer, "fine_tune", train, "transfer fine_tune")
     return model, pd.concat(
         [first_level_history, history.assign(stage="fine_tune")], ignore_index=True
     )

@@ -72,7 +72,7 @@ def _training(train_data: list[str]) -> list:
     return [
         node(
             nodes.train_transfer_first_level,
-            inputs=["params:cnn_transfer", *train_data],
+            inputs=["params:cohort_groups.train", "params:cnn_transfer", *train_data],
             outputs=["transfer.first_level_model", "transfer.first_level_history"],
             name="train_first_level",
             tags=["gpu"],
@@ -81,6 +81,7 @@ def _training(train_data: list[str]) -> list:
         node(
             nodes.fine_tune_transfer,
             inputs=[
+                "params:cohort_groups.train",
                 "transfer.first_level_model",
                 "transfer.first_level_history",
                 "params:cnn_transfer",

@@ -10,7 +10,13 @@ def create_pipeline(cohorts: list[str], **kwargs) -> Pipeline:
         [
             node(
                 call_genes,
-                inputs=["transfer.model", f"{name}.expression", f"{name}.splits", "params:predict"],
+                inputs=[
+                    "transfer.model",
+                    f"{name}.expression",
+                    f"{name}.splits",
+                    "params:predict",
+                    f"params:{name}.cohort_name",
+                ],
                 outputs=f"{name}.predicted_calls",
                 name="call_genes",
                 tags=["gpu"],
