@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 from test_run import make_project
 
-# Prints {dataset: filepath} for every output of every registered pipeline of one environment.
+# Prints {dataset: filepath} for every file output of every registered pipeline of one environment.
 WRITTEN_PATHS = """
 import json, sys
 from pathlib import Path
 from kedro.framework.project import pipelines
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
+from kedro.io import MemoryDataset
 
 bootstrap_project(Path.cwd())
 env = sys.argv[1] or None
@@ -32,6 +33,8 @@ with KedroSession.create(project_path=Path.cwd(), env=env, runtime_params=extra)
     paths = {}
     for name in sorted(outputs):
         dataset = catalog.get(name)
+        if dataset is None or isinstance(dataset, MemoryDataset):  # in memory only: never written
+            continue
         paths[name] = str(getattr(dataset, "_filepath", None) or getattr(dataset, "_path", ""))
 print("PATHS=" + json.dumps(paths))
 """
