@@ -95,9 +95,13 @@ def same_outputs(left: Path, right: Path) -> list[str]:
 
 
 def without_versions(data: Path, out: Path) -> Path:
-    """A copy of ``data`` where each versioned file's single version folder is dropped."""
+    """A copy of ``data`` where each versioned file's single version folder is dropped.
+
+    Lineage records (``.<file>.lineage.json``, degnext.lineage) are left out: they describe the
+    files compared here.
+    """
     for path in data.rglob("*"):
-        if path.is_file():
+        if path.is_file() and not path.name.endswith(".lineage.json"):
             parts = path.relative_to(data).parts
             if len(parts) >= 3 and parts[-3] == parts[-1]:  # name.pt/<version>/name.pt
                 parts = (*parts[:-3], parts[-1])
@@ -158,7 +162,8 @@ def test_namespaces_from_nodes_params_and_a_local_cluster_of_its_own(prepared, t
     assert "CommClosedError" not in result.stdout + result.stderr
 
     metrics, predictions = out / "A/general_metrics.json", out / "A/general_predictions.parquet"
-    remade = {metrics, predictions}  # evaluate_on_t3's outputs
+    remade = {metrics, predictions}  # evaluate_on_t3's outputs, and their lineage records
+    remade |= {path.parent / f".{path.name}.lineage.json" for path in set(remade)}
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p not in remade}
     expected, expected_predictions = json.loads(metrics.read_text()), pd.read_parquet(predictions)
     metrics.unlink()

@@ -25,7 +25,22 @@ def _unwrapped(method):
     return getattr(method, "__wrapped__", method)
 
 
-class AtomicSaveMixin:
+class _NamedInitArgs:
+    """Keeps ``to_config()`` right for a subclass whose ``__init__`` is inherited or ``**kwargs``.
+
+    Kedro records a dataset's ``__init__`` arguments by name for ``DataCatalog.to_config()`` (which
+    DaskRunner's workers rebuild datasets from); such a subclass is recorded as
+    ``{"args": (), "kwargs": {...}}``, which no constructor accepts. Flatten it back.
+    """
+
+    def _init_config(self) -> dict[str, Any]:
+        config = super()._init_config()
+        config.update(config.pop("kwargs", None) or {})
+        config.pop("args", None)
+        return config
+
+
+class AtomicSaveMixin(_NamedInitArgs):
     """Routes a kedro-datasets ``save`` through a temporary path, then moves the file into place.
 
     The namesake's ``save`` asks ``_get_save_path()`` where to write; during a save that answer
@@ -115,7 +130,7 @@ class MatplotlibDataset(AtomicSaveMixin, _MatplotlibDataset):
     """
 
 
-class PartitionedDataset(_PartitionedDataset):
+class PartitionedDataset(_NamedInitArgs, _PartitionedDataset):
     """``partitions.PartitionedDataset`` whose folder is replaced only once the new set is complete.
 
     The partitions are written into a temporary folder which then takes the old folder's place,
