@@ -7,9 +7,11 @@ Run, after one or more trained release runs (one data root per seed), e.g.
 
 Prints, per untrained cohort, the accuracy and MCC on Q of: our trained model (whole set,
 P(UR) >= 0.5; and the release code's way, logit >= 0.5 averaged over batches of 64), the
-authors' published weights applied to the same rows the same two ways, the paper's Table 3 and
+authors' published weights on the same rows (the run's ``published_transfer_predictions``,
+made because ``conf/release`` sets ``experiments.compare_published``), the paper's Table 3 and
 the no-training logFC-sign rule. With several data roots our model's columns are the mean and
-the standard deviation over the runs (seeds).
+the standard deviation over the runs (seeds). Every score is computed from the stored float64
+logits, as the report does.
 """
 
 from __future__ import annotations
@@ -17,31 +19,26 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from bench_common import PROJECT, markdown
 
-from degnext.gene_rows import gene_rows
-from degnext.metrics import binary_metrics
-from degnext.model import load_published
-from degnext.training import predict
+from degnext.metrics import binary_metrics_from_logits
 
-SHARED = PROJECT.parent / "shared"
-PUBLISHED = SHARED / "data" / "degnext_release" / "pretrained" / "DEGnextModel_transfer.pth"
-TABLE3 = SHARED / "data" / "paper_tables" / "table3_transfer_learning_Q.csv"
+TABLE3 = PROJECT.parent / "shared" / "data" / "paper_tables" / "table3_transfer_learning_Q.csv"
 PAPERS_WAY = {"decision": "logit", "aggregate": "batch_mean", "batch_size": 64}
 
 
-def both_ways(labels: np.ndarray, p_up: np.ndarray) -> dict[str, float]:
-    """Accuracy and MCC over the whole set and the release code's way."""
-    whole = binary_metrics(labels, p_up)
-    papers = binary_metrics(labels, p_up, **PAPERS_WAY)
+def both_ways(root: Path, cohort: str, dataset: str) -> dict[str, float]:
+    """Accuracy, MCC and ROC AUC of one prediction table, over the whole set and the paper's way."""
+    predictions = pd.read_parquet(root / "07_model_output" / cohort / f"{dataset}.parquet")
+    labels, logits = predictions["label"].to_numpy(), predictions["logit"].to_numpy()
+    whole = binary_metrics_from_logits(labels, logits)
+    papers = binary_metrics_from_logits(labels, logits, **PAPERS_WAY)
     return {
         "accuracy": whole["accuracy"],
         "mcc": whole["mcc"],
         "roc_auc": whole["roc_auc"],
         "accuracy_papers_way": papers["accuracy"],
-        "mcc_papers_way": papers["mcc"],
     }
 
 
@@ -49,22 +46,6 @@ def cohorts_of(root: Path) -> list[str]:
     """Untrained cohorts with transfer predictions under a data root."""
     found = root.glob("07_model_output/*/transfer_predictions.parquet")
     return sorted(path.parent.name for path in found)
-
-
-def trained_scores(root: Path, cohort: str) -> dict[str, float]:
-    predictions = pd.read_parquet(
-        root / "07_model_output" / cohort / "transfer_predictions.parquet"
-    )
-    return both_ways(predictions["label"].to_numpy(), predictions["p_up"].to_numpy())
-
-
-def published_scores(root: Path, cohort: str) -> dict[str, float]:
-    """The authors' weights on the same Q rows, in the same order, as our model's predictions."""
-    expression = pd.read_parquet(root / "04_feature" / cohort / "expression.parquet")
-    splits = pd.read_parquet(root / "05_model_input" / cohort / "splits.parquet")
-    features, labels, _ = gene_rows(expression, splits, ("F1", "T3"), cohort)
-    model = load_published(PUBLISHED, n_inputs=features.shape[1])
-    return both_ways(labels, predict(model, features, device="cpu"))
 
 
 def sign_rule_scores(root: Path, cohort: str) -> dict[str, float]:
@@ -78,8 +59,8 @@ def summary(roots: list[Path]) -> pd.DataFrame:
     paper = pd.read_csv(TABLE3).set_index("dataset")
     rows = []
     for cohort in cohorts_of(roots[0]):
-        ours = pd.DataFrame([trained_scores(root, cohort) for root in roots])
-        published = published_scores(roots[0], cohort)
+        ours = pd.DataFrame([both_ways(root, cohort, "transfer_predictions") for root in roots])
+        published = both_ways(roots[0], cohort, "published_transfer_predictions")
         sign = sign_rule_scores(roots[0], cohort)
         row = {"cohort": cohort}
         for key in ("accuracy", "accuracy_papers_way", "mcc", "roc_auc"):
