@@ -17,19 +17,15 @@ are called UR, T3 accuracy and ROC AUC.
 from __future__ import annotations
 
 import argparse
-import copy
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from bench_common import PROJECT, markdown
-from kedro.config import OmegaConfigLoader
 
+from degnext import settings as project_settings
 from degnext.datasets import CheckpointDataset
 from degnext.gene_rows import gene_rows
-from degnext.metrics import binary_metrics
-from degnext.model import DEGnext
-from degnext.training import StageParams, fit, predict
+from degnext.pipelines.cnn_general.nodes import fine_tune, predict_genes, score_predictions
 
 VARIANTS = {
     "table7": {"input_noise_std": 0.0, "sampling": "uniform"},
@@ -38,46 +34,44 @@ VARIANTS = {
 }
 
 
-def fine_tuned(
-    first_level: DEGnext, X: np.ndarray, y: np.ndarray, settings: dict, variant: dict
-) -> DEGnext:
-    """The pipeline's fine-tune (binary head seeded like the run's), with one variant's options."""
-    model = copy.deepcopy(first_level).swap_to_binary_head(seed=settings["seed"])
-    stage = StageParams(**{**settings["fine_tune"], "sampling": variant["sampling"]})
-    fit(
-        model,
-        X,
-        y,
-        stage,
-        seed=settings["seed"],
-        device="cpu",
-        input_noise_std=variant["input_noise_std"],
-        stage="fine_tune",
-    )
-    return model
+def variant_params(settings: dict, variant: dict) -> dict:
+    """The run's cnn_general parameters with one variant's noise and sampling, on the CPU."""
+    fine_tune_stage = {**settings["fine_tune"], "sampling": variant["sampling"]}
+    return {
+        **settings,
+        "device": "cpu",
+        "input_noise_std": variant["input_noise_std"],
+        "fine_tune": fine_tune_stage,
+    }
 
 
 def study(cohort: str, root: Path) -> pd.DataFrame:
-    settings = OmegaConfigLoader(str(PROJECT / "conf"), env="release")["parameters"]["cnn_general"]
+    """Each fold model fine-tuned by the pipeline's own node, once per variant, then scored."""
+    loader = project_settings.CONFIG_LOADER_CLASS(
+        str(PROJECT / "conf"), env="release", **project_settings.CONFIG_LOADER_ARGS
+    )
+    settings = loader["parameters"]["cnn_general"]
     expression = pd.read_parquet(root / "04_feature" / cohort / "expression.parquet")
     splits = pd.read_parquet(root / "05_model_input" / cohort / "splits.parquet")
-    f1_X, f1_y, _ = gene_rows(expression, splits, ("F1",), cohort)
-    t3_X, t3_y, _ = gene_rows(expression, splits, ("T3",), cohort)
+    sets = {name: gene_rows(expression, splits, (name,), cohort) for name in ("F1", "T3")}
     rows = []
     for path in sorted((root / "06_models" / cohort / "first_level_folds").glob("fold_*.pt")):
         first_level = CheckpointDataset(filepath=str(path)).load()
         for name, variant in VARIANTS.items():
-            model = fine_tuned(first_level, f1_X, f1_y, settings, variant)
-            f1 = binary_metrics(f1_y, predict(model, f1_X, device="cpu"))
-            p_t3 = predict(model, t3_X, device="cpu")
-            t3 = binary_metrics(t3_y, p_t3)
+            params = variant_params(settings, variant)
+            model, history = fine_tune(first_level, expression, splits, params, cohort)
+            scores = {}
+            for split, (features, _, split_rows) in sets.items():
+                predictions = predict_genes(model, features, split_rows, "cpu")
+                scores[split] = (score_predictions(predictions, params), predictions)
+            t3, t3_predictions = scores["T3"]
             rows.append(
                 {
                     "fold": path.stem,
                     "variant": name,
-                    "F1_final_loss": model.provenance["stages"][-1]["final_loss"],
-                    "F1_accuracy": f1["accuracy"],
-                    "T3_called_UR": f"{int((p_t3 >= 0.5).sum())}/{len(t3_y)}",
+                    "F1_final_loss": float(history["loss"].iloc[-1]),
+                    "F1_accuracy": scores["F1"][0]["accuracy"],
+                    "T3_called_UR": f"{int(t3_predictions['predicted'].sum())}/{len(t3_predictions)}",
                     "T3_accuracy": t3["accuracy"],
                     "T3_roc_auc": t3["roc_auc"],
                 }
