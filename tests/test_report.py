@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from sklearn.metrics import roc_auc_score
 from test_run import kedro, make_project
 
-from degnext import report, training
+from degnext import report, reproducible, training
 from degnext.datasets import PNGDataset
 from degnext.model import DEGnext
 from degnext.pipelines import cnn_transfer, reporting
@@ -300,9 +300,9 @@ def test_one_format_per_column():
 
 
 def test_report_date_honours_source_date_epoch():
-    assert report.report_date({"SOURCE_DATE_EPOCH": "0"}) == "1970-01-01"
-    assert report.report_date({"SOURCE_DATE_EPOCH": "1764028800"}) == "2025-11-25"
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", report.report_date({}))
+    assert reproducible.report_date({"SOURCE_DATE_EPOCH": "0"}) == "1970-01-01"
+    assert reproducible.report_date({"SOURCE_DATE_EPOCH": "1764028800"}) == "2025-11-25"
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", reproducible.report_date({}))
 
 
 def test_header_names_the_weights_by_a_digest_of_their_content():

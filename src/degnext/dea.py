@@ -30,7 +30,6 @@ NORMAL, TUMOR = "normal", "tumor"
 # edgeR topTags' columns, and DESeq2 results()' own columns (kept beside them by `deseq2`).
 EDGER_COLUMNS = ("logFC", "logCPM", "PValue", "FDR")
 DESEQ2_COLUMNS = ("baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj")
-_LOW = 1e-10
 _BIG_COUNT = 900
 _PRIOR_FC = 0.125
 _ROWSUM_FILTER = 5

@@ -7,11 +7,9 @@ Figures are built on ``matplotlib.figure.Figure`` directly (no pyplot state), re
 from __future__ import annotations
 
 import base64
-import datetime
 import html
 import io
 import math
-import os
 import platform
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -81,21 +79,6 @@ def figure_to_png_bytes(fig: Figure, dpi: int = 110) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     return buffer.getvalue()
-
-
-def report_date(environ: Mapping[str, str] = os.environ) -> str:
-    """The report's date, YYYY-MM-DD: SOURCE_DATE_EPOCH's day (UTC) when set, else today's.
-
-    So two runs on the same day, or any two runs with the same SOURCE_DATE_EPOCH, give the same
-    bytes.
-    """
-    epoch = environ.get("SOURCE_DATE_EPOCH")
-    moment = (
-        datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
-        if epoch
-        else datetime.datetime.now(datetime.UTC)
-    )
-    return moment.date().isoformat()
 
 
 def _format_float(number: float) -> str:

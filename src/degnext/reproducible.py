@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Mapping
 
 from degnext.errors import DEGnextInputError
 
 
-def report_date() -> str:
+def report_date(environ: Mapping[str, str] = os.environ) -> str:
     """The report's date (YYYY-MM-DD, UTC): ``SOURCE_DATE_EPOCH`` when set, else today.
 
     SOURCE_DATE_EPOCH (https://reproducible-builds.org/specs/source-date-epoch/) is a count of
     seconds since 1970-01-01 UTC; setting it makes a rerun's report byte-identical.
     """
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not epoch:
         return dt.datetime.now(dt.UTC).date().isoformat()
     try:

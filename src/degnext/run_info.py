@@ -17,7 +17,7 @@ import torch
 from kedro.io import DataCatalog
 from kedro.pipeline import Pipeline
 
-from degnext.report import report_date
+from degnext.reproducible import report_date
 
 DEFAULT_ENVIRONMENT = "local"
 
