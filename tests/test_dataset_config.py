@@ -45,3 +45,16 @@ def test_partitioned_dataset_rebuilds_from_its_catalog_config(tmp_path: Path) ->
     assert (config["path"], config["filename_suffix"]) == (str(tmp_path), ".pt")
     rebuilt = DataCatalog.from_config({"folds": config})["folds"]
     assert type(rebuilt) is datasets.PartitionedDataset
+
+
+def test_every_catalog_entry_is_a_project_dataset() -> None:
+    """Every file the run writes goes through the project's atomic datasets (docs/reliability.md)."""
+    import yaml
+
+    catalog = yaml.safe_load((Path(__file__).parents[1] / "conf/base/catalog.yml").read_text())
+    foreign = {
+        name: entry["type"]
+        for name, entry in catalog.items()
+        if isinstance(entry, dict) and not entry["type"].startswith("degnext.datasets.")
+    }
+    assert foreign == {}

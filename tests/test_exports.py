@@ -13,9 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from kedro.io.core import DatasetError
+from kedro.io.core import AbstractDataset, DatasetError
 from kedro_datasets.matplotlib import MatplotlibDataset
-from kedro_datasets.pandas import CSVDataset
 from matplotlib.figure import Figure
 
 from degnext import dea, report
@@ -31,9 +30,8 @@ CATALOG = yaml.safe_load((PROJECT / "conf/base/catalog.yml").read_text())
 def catalog_entry(name: str, folder: Path):
     """The dataset of catalog.yml's entry ``name``, writing under ``folder``."""
     config = dict(CATALOG[name])
-    kind = config.pop("type")
     config["filepath"] = str(folder / Path(config["filepath"]).name)
-    return {"pandas.CSVDataset": CSVDataset, "degnext.datasets.MultiqcTableDataset": MultiqcTableDataset}[kind](**config)  # fmt: skip
+    return AbstractDataset.from_config(name, config)
 
 
 def labeled_dea(method: str) -> pd.DataFrame:
