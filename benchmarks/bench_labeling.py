@@ -16,10 +16,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from degnext.annotations import load_gencode, load_gene_info
-from degnext.dea import exact_test, label_genes
-from degnext.normalization import normalize, quantile_filter
-from degnext.preprocessing import map_to_hgnc, sample_outliers, validate_counts
+from degnext.data.annotations import load_gencode, load_gene_info
+from degnext.labeling.dea import exact_test, label_genes
+from degnext.labeling.normalization import normalize, quantile_filter
+from degnext.labeling.preprocessing import map_to_hgnc, sample_outliers, validate_counts
 
 TCGABIOLINKS_DEA_S = 10.9
 

@@ -43,14 +43,14 @@ def write_input(case: str, path: Path) -> None:
     _, n_genes, n_samples, n_normal = CASES[case]
     names = barcodes(n_normal, n_samples - n_normal)
     if case == "chol":
-        from degnext.sources import read_release
+        from degnext.data.release import read_release
 
         counts = read_release(RELEASE, "CHOL").expression.set_axis(names, axis=1)
     elif case == "syn":
         values = nb_counts(n_genes, n_normal, n_samples - n_normal, seed=1)
         counts = pd.DataFrame(values, index=[f"g{i}" for i in range(n_genes)], columns=names)
     else:
-        from degnext.annotations import load_gencode
+        from degnext.data.annotations import load_gencode
 
         ids = load_gencode()["gene_id"].str.replace(r"\.\d+", "", regex=True).to_numpy()[:n_genes]
         values = nb_counts(n_genes, n_normal, n_samples - n_normal, seed=2)
@@ -61,10 +61,10 @@ def write_input(case: str, path: Path) -> None:
 
 def run_python(mode: str, source: Path, out: Path) -> None:
     """This project's side (run in a child process): time the analysis, write the DEA table."""
-    from degnext.annotations import load_gene_info
-    from degnext.dea import exact_test
-    from degnext.normalization import normalize, quantile_filter
-    from degnext.preprocessing import sample_outliers, validate_counts
+    from degnext.data.annotations import load_gene_info
+    from degnext.labeling.dea import exact_test
+    from degnext.labeling.normalization import normalize, quantile_filter
+    from degnext.labeling.preprocessing import sample_outliers, validate_counts
 
     counts = pd.read_csv(source, index_col=0, engine="pyarrow")
     start = time.perf_counter()

@@ -5,7 +5,7 @@
 
 The matrix is seeded random float32 data of the size issue 7 gives for TCGA-BRCA after filtering
 (1,215 samples = 113 normal + 1,102 tumor, paper Table 6) with seeded 3-class labels; a 3-class
-(first-level) DEGnext trains on it with `degnext.training.fit`, the loop of the CNN pipelines
+(first-level) DEGnext trains on it with `degnext.nn.training.fit`, the loop of the CNN pipelines
 (Table 7's first level: batch 256, Adam, lr 1e-4). The peak resident set size (ru_maxrss), the
 RSS and the memory in use (RSS after malloc_trim) are read after the imports, after the matrix is
 built and at the end of every epoch, from the training's own per-epoch log record, so the loop
@@ -33,8 +33,8 @@ import numpy as np
 import torch
 from bench_common import cpu_model
 
-from degnext.model import DEGnext
-from degnext.training import StageParams, fit, resolve_device
+from degnext.nn.model import DEGnext
+from degnext.nn.training import StageParams, fit, resolve_device
 
 PROJECT = Path(__file__).resolve().parents[1]
 GIB = 2**30
@@ -74,7 +74,7 @@ def memory() -> dict:
 
 
 class EpochProbe(logging.Handler):
-    """Reads the memory at each per-epoch progress record of degnext.training (log_every_s=0)."""
+    """Reads the memory at each per-epoch progress record of degnext.nn.training (log_every_s=0)."""
 
     def __init__(self, start: float) -> None:
         super().__init__(level=logging.INFO)
@@ -128,7 +128,7 @@ def main() -> None:
     )
 
     probe = EpochProbe(time.perf_counter())
-    training_log = logging.getLogger("degnext.training")
+    training_log = logging.getLogger("degnext.nn.training")
     training_log.setLevel(logging.INFO)
     training_log.addHandler(probe)
     model = DEGnext(args.samples, 3, seed=args.seed)
@@ -168,7 +168,7 @@ def write_results(
         f"Python {platform.python_version()}, torch {torch.__version__} on {device} "
         f"({torch.get_num_threads()} threads).",
         f"Data: seeded random float32, {args.genes} genes x {args.samples} samples "
-        f"({X.nbytes / 2**20:.1f} MiB), 3 classes; `degnext.training.fit`, batch "
+        f"({X.nbytes / 2**20:.1f} MiB), 3 classes; `degnext.nn.training.fit`, batch "
         f"{args.batch_size}, {args.epochs} epoch(s), seed {args.seed}.",
         "",
         "| point | peak RSS (GiB) | RSS (GiB) | in use (GiB) | loss | genes/s | elapsed (s) |",

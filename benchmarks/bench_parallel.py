@@ -157,7 +157,7 @@ def write_results(args: argparse.Namespace, header: str, rows: list[dict], best:
         lines.append(f"| {runner} | {minutes(wall)} | {best[first] / wall:.2f}x |")
     lines += [
         "",
-        "ParallelRunner runs one worker process per CPU; `degnext.parallel_hooks` gives each worker",
+        "ParallelRunner runs one worker process per CPU; `degnext.hooks.parallel_workers` gives each worker",
         "one torch thread and runs joblib on threads inside it, so its outputs equal a sequential",
         "run with `OMP_NUM_THREADS=1` (asserted in tests/test_run.py).",
         "The peak RSS column is the largest single process (ru_maxrss of the children), not a sum.",

@@ -25,10 +25,10 @@ import pandas as pd
 import torch
 from scipy.special import expit
 
-from degnext.metrics import binary_metrics
-from degnext.model import load_published
-from degnext.predict import predict_logits, release_inputs
-from degnext.release import read_release
+from degnext.data.release import read_release
+from degnext.evaluation.metrics import binary_metrics
+from degnext.nn.inference import predict_logits, release_inputs
+from degnext.nn.model import load_published
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT.parent / "shared"

@@ -28,7 +28,7 @@ import torch
 import yaml
 from bench_common import make_project, markdown
 
-from degnext.release import read_release
+from degnext.data.release import read_release
 
 PROJECT = Path(__file__).resolve().parents[1]
 RELEASE = PROJECT.parent / "shared" / "data" / "degnext_release"

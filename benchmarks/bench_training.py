@@ -1,4 +1,4 @@
-"""Training/inference throughput of degnext.training vs the authors' loop and a bare loop.
+"""Training/inference throughput of degnext.nn.training vs the authors' loop and a bare loop.
 
     python benchmarks/bench_training.py [--repeats 3] [--epochs 1] [--device cpu]
 
@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from degnext.model import DEGnext
-from degnext.training import StageParams, fit, predict, resolve_device
+from degnext.nn.model import DEGnext
+from degnext.nn.training import StageParams, fit, predict, resolve_device
 
 RELEASE = Path(__file__).resolve().parents[1].parent / "shared/data/degnext_release/datasets"
 COHORTS = {  # name: (matrix file, label file, shape, authors' first-level genes/s)

@@ -23,8 +23,8 @@ import pandas as pd
 from bench_common import PROJECT, markdown
 
 from degnext import settings as project_settings
+from degnext.data.splits import gene_rows
 from degnext.datasets import CheckpointDataset
-from degnext.gene_rows import gene_rows
 from degnext.pipelines.cnn_general.nodes import fine_tune, predict_genes, score_predictions
 
 VARIANTS = {

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 from bench_common import PROJECT, markdown
 
-from degnext.metrics import binary_metrics_from_logits
+from degnext.evaluation.metrics import binary_metrics_from_logits
 
 TABLE3 = PROJECT.parent / "shared" / "data" / "paper_tables" / "table3_transfer_learning_Q.csv"
 PAPERS_WAY = {"decision": "logit", "aggregate": "batch_mean", "batch_size": 64}

@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from degnext import baselines
+from degnext.data.splits import gene_rows
 from degnext.errors import DEGnextInputError
-from degnext.gene_rows import gene_rows
-from degnext.model import DEGnext
+from degnext.evaluation import baselines
+from degnext.nn.model import DEGnext
 from degnext.pipelines.baselines import nodes
 from degnext.pipelines.cnn_transfer.nodes import _cohort_rows, predict_untrained
 

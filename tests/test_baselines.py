@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from degnext import baselines
 from degnext.errors import DEGnextInputError
+from degnext.evaluation import baselines
 
 N_NORMAL, N_TUMOR = 4, 8
 PARAMS = {

@@ -9,7 +9,7 @@ from kedro.io import DataCatalog, DatasetError, Version
 from degnext.datasets import CheckpointDataset, StateDictDataset
 from degnext.datasets.checkpoint_dataset import FORMAT
 from degnext.errors import DEGnextInputError
-from degnext.model import DEGnext, from_published, load_published
+from degnext.nn.model import DEGnext, from_published, load_published
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PUBLISHED = SHARED / "data" / "degnext_release" / "pretrained" / "DEGnextModel_transfer.pth"

@@ -8,7 +8,7 @@ from kedro.pipeline import Pipeline, node
 from test_run import kedro, make_project
 
 from degnext.errors import DEGnextInputError
-from degnext.failure_output import FailureOutputHooks, input_error_in, resume_nodes
+from degnext.hooks.failure_output import FailureOutputHooks, input_error_in, resume_nodes
 
 MESSAGE = "parameter 'cohorts.A.synthetic.like' names unknown cohort 'NOPE'"
 BAD_PROFILE = ("run", "--pipeline", "ingestion", "--namespaces", "A", "--params", "cohorts.A.synthetic.like=NOPE")  # fmt: skip

@@ -97,7 +97,7 @@ def same_outputs(left: Path, right: Path) -> list[str]:
 def without_versions(data: Path, out: Path) -> Path:
     """A copy of ``data`` where each versioned file's single version folder is dropped.
 
-    Lineage records (``.<file>.lineage.json``, degnext.lineage) are left out: they describe the
+    Lineage records (``.<file>.lineage.json``, degnext.hooks.lineage) are left out: they describe the
     files compared here.
     """
     for path in data.rglob("*"):

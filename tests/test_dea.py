@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from degnext.dea import (
+from degnext.errors import DEGnextInputError
+from degnext.labeling.dea import (
     DESEQ2_COLUMNS,
     EDGER_COLUMNS,
     bh_fdr,
@@ -11,7 +12,6 @@ from degnext.dea import (
     fit_one_group,
     label_genes,
 )
-from degnext.errors import DEGnextInputError
 
 
 def _nb_cohort(n_genes=300, n_normal=4, n_tumor=5, seed=3):

@@ -10,7 +10,7 @@ import pytest
 from test_run import kedro, make_project
 
 from degnext.errors import DEGnextInputError
-from degnext.report import run_section
+from degnext.evaluation.report import run_section
 from degnext.reproducible import report_date
 
 VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}\.\d{2}\.\d{2}\.\d{3}Z$")  # Kedro's version folders

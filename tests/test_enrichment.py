@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from degnext import enrichment
 from degnext.errors import DEGnextInputError
+from degnext.evaluation import enrichment
 
 DATA = Path(__file__).resolve().parent / "data"
 BACKGROUND = {f"G{i:02d}" for i in range(1, 21)}  # N = 20

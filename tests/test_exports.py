@@ -17,9 +17,10 @@ from kedro.io.core import AbstractDataset, DatasetError
 from kedro_datasets.matplotlib import MatplotlibDataset
 from matplotlib.figure import Figure
 
-from degnext import dea, report
 from degnext.datasets import MultiqcTableDataset
-from degnext.exports import de_table, multiqc_table
+from degnext.evaluation import report
+from degnext.labeling import dea
+from degnext.labeling.exports import de_table, multiqc_table
 from degnext.pipelines.predict.nodes import calls_table
 from degnext.pipelines.reporting.nodes import gdc_provenance_table
 

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from fake_gdc import COHORT, FAST, FakeGdc, serve
 
-from degnext.errors import DEGnextInputError
-from degnext.gdc import (
+from degnext.data.gdc import (
     MANIFEST_COLUMNS,
     GdcError,
     data_release,
@@ -19,7 +18,8 @@ from degnext.gdc import (
     files_filter,
     query_files,
 )
-from degnext.sources import load_cohort
+from degnext.data.sources import load_cohort
+from degnext.errors import DEGnextInputError
 
 
 @pytest.fixture

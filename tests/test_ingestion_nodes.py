@@ -91,7 +91,7 @@ def test_counts_columns_missing_from_the_sample_sheet_are_named():
 
 
 def test_first_level_evaluation_without_t2_says_why(shared):
-    from degnext.model import DEGnext
+    from degnext.nn.model import DEGnext
     from degnext.pipelines.cnn_general.nodes import evaluate_first_level
 
     ingestion = {"sources": {"release": {"root": str(shared / "data/degnext_release")}}}

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
+from degnext.data.interop import integer_counts, read_anndata, read_nfcore_counts
+from degnext.data.sources import load_cohort
 from degnext.errors import DEGnextInputError
-from degnext.interop import integer_counts, read_anndata, read_nfcore_counts
-from degnext.sources import load_cohort
 
 GENES = pd.DataFrame(
     {
@@ -89,7 +89,7 @@ def test_fractional_counts_are_refused_unless_rounding_is_asked_for(tmp_path, ca
     message = str(refused.value)
     assert str(path) in message and "'NORMAL_REP1'" in message and "0.25" not in message
     assert "3.25" in message and "ENSG00000000003.15" in message and "round_fractional" in message
-    with caplog.at_level(logging.WARNING, logger="degnext.interop"):
+    with caplog.at_level(logging.WARNING, logger="degnext.data.interop"):
         cohort = read_nfcore_counts(path, sheet, round_fractional=True)
     assert "rounded 2 of 16 fractional counts" in caplog.text
     assert cohort.counts.loc["ENSG00000000003.15", "NORMAL_REP1"] == 3

@@ -17,9 +17,9 @@ from fake_gdc import COHORT, STATUS, FakeGdc
 from test_gdc import gdc  # noqa: F401 (gdc: fixture)
 from test_run import TINY_COHORTS, kedro, make_project
 
-from degnext import annotations
-from degnext.gdc import MANIFEST_COLUMNS
-from degnext.synthetic import Calibration, CohortSpec, generate_cohort
+from degnext.data import annotations
+from degnext.data.gdc import MANIFEST_COLUMNS
+from degnext.data.synthetic import Calibration, CohortSpec, generate_cohort
 
 PROJECT = Path(__file__).resolve().parents[1]
 

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from degnext.annotations import load_gencode
+from degnext.data.annotations import load_gencode
 from degnext.errors import DEGnextInputError
+from degnext.labeling.preprocessing import strip_version
 from degnext.pipelines.labeling import nodes
-from degnext.preprocessing import strip_version
 
 PROJECT = Path(__file__).resolve().parents[1]
 DEFAULTS = yaml.safe_load((PROJECT / "conf/base/parameters_labeling.yml").read_text())["labeling"]

@@ -13,7 +13,11 @@ from sklearn.metrics import (
 )
 
 from degnext.errors import DEGnextInputError
-from degnext.metrics import binary_metrics, binary_metrics_from_logits, multiclass_metrics
+from degnext.evaluation.metrics import (
+    binary_metrics,
+    binary_metrics_from_logits,
+    multiclass_metrics,
+)
 
 
 def _sklearn_scores(y, pred):

@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from degnext.errors import DEGnextInputError
-from degnext.metrics import binary_metrics
-from degnext.model import DEGnext, load_published, reshape_dims
-from degnext.training import predict
+from degnext.evaluation.metrics import binary_metrics
+from degnext.nn.model import DEGnext, load_published, reshape_dims
+from degnext.nn.training import predict
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 RELEASE = SHARED / "data" / "degnext_release"

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 from test_dea import _nb_cohort
 
-from degnext import nbinom
-from degnext.dea import exact_test
 from degnext.errors import DEGnextInputError
+from degnext.labeling import nbinom
+from degnext.labeling.dea import exact_test
 
 
 def test_deep_upper_gamma_tail_matches_the_closed_form():

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from degnext.errors import DEGnextInputError
-from degnext.normalization import (
+from degnext.labeling.normalization import (
     normalize,
     quantile_filter,
     r_mean,

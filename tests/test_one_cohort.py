@@ -11,8 +11,8 @@ import pandas as pd
 import yaml
 from test_run import kedro, make_project
 
-from degnext import annotations
-from degnext.synthetic import Calibration, CohortSpec, generate_cohort
+from degnext.data import annotations
+from degnext.data.synthetic import Calibration, CohortSpec, generate_cohort
 
 PROJECT = Path(__file__).resolve().parents[1]
 

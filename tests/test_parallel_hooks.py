@@ -1,4 +1,4 @@
-"""degnext.parallel_hooks: what a ParallelRunner worker process does around each node."""
+"""degnext.hooks.parallel_workers: what a ParallelRunner worker process does around each node."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ import multiprocessing
 import joblib
 import torch
 
-from degnext.parallel_hooks import WORKER_TORCH_THREADS, ParallelWorkerHooks, in_worker_process
+from degnext.hooks.parallel_workers import (
+    WORKER_TORCH_THREADS,
+    ParallelWorkerHooks,
+    in_worker_process,
+)
 
 
 def _square(x: int) -> int:

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from degnext.annotations import load_gene_info
-from degnext.dea import exact_test, label_genes
-from degnext.normalization import normalize, quantile_filter
-from degnext.preprocessing import sample_outliers
+from degnext.data.annotations import load_gene_info
+from degnext.labeling.dea import exact_test, label_genes
+from degnext.labeling.normalization import normalize, quantile_filter
+from degnext.labeling.preprocessing import sample_outliers
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 REF = SHARED / "reference" / "tcgabiolinks"

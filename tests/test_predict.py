@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from degnext.errors import DEGnextInputError
-from degnext.model import DEGnext
-from degnext.predict import calls_from_logits, predict_calls, predict_logits, release_inputs
-from degnext.training import predict
+from degnext.nn.inference import calls_from_logits, predict_calls, predict_logits, release_inputs
+from degnext.nn.model import DEGnext
+from degnext.nn.training import predict
 
 
 def _constant_model(n: int, logit: float) -> DEGnext:

@@ -3,7 +3,12 @@ import pandas as pd
 import pytest
 
 from degnext.errors import DEGnextInputError
-from degnext.preprocessing import map_to_hgnc, sample_outliers, strip_version, validate_counts
+from degnext.labeling.preprocessing import (
+    map_to_hgnc,
+    sample_outliers,
+    strip_version,
+    validate_counts,
+)
 
 
 def _counts(values, genes=None, samples=None) -> pd.DataFrame:

@@ -14,11 +14,11 @@ import pytest
 import torch
 from scipy.special import expit
 
+from degnext.data.release import read_release
 from degnext.datasets import CheckpointDataset
-from degnext.metrics import binary_metrics
-from degnext.model import DEGnext, load_published
-from degnext.predict import predict_logits, release_inputs
-from degnext.release import read_release
+from degnext.evaluation.metrics import binary_metrics
+from degnext.nn.inference import predict_logits, release_inputs
+from degnext.nn.model import DEGnext, load_published
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 RELEASE = SHARED / "data" / "degnext_release"

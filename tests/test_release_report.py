@@ -20,10 +20,10 @@ from sklearn.metrics import roc_auc_score
 from test_run import PROJECT, kedro, make_project
 
 from degnext.datasets import CheckpointDataset
-from degnext.metrics import binary_metrics, binary_metrics_from_logits
-from degnext.model import load_published
+from degnext.evaluation.metrics import binary_metrics, binary_metrics_from_logits
+from degnext.nn.inference import predict_logits
+from degnext.nn.model import load_published
 from degnext.pipelines.reporting.nodes import RELEASE, WHOLE
-from degnext.predict import predict_logits
 
 UNTRAINED = ("BLCA", "CHOL", "COAD", "ESCA", "HNSC", "KICH", "READ", "STAD")
 

@@ -12,14 +12,16 @@ from matplotlib.figure import Figure
 from sklearn.metrics import roc_auc_score
 from test_run import kedro, make_project
 
-from degnext import report, reproducible, training
+from degnext import reproducible
 from degnext.datasets import PNGDataset
-from degnext.model import DEGnext
+from degnext.evaluation import report
+from degnext.hooks.run_info import git_commit, weights_digest
+from degnext.nn import training
+from degnext.nn.model import DEGnext
 from degnext.pipelines import cnn_transfer, reporting
 from degnext.pipelines.cnn_general.nodes import predict_genes, score_predictions
 from degnext.pipelines.reporting import nodes
 from degnext.pipelines.reporting import page as report_page
-from degnext.run_info import git_commit, weights_digest
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

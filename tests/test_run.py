@@ -287,7 +287,7 @@ def test_parallel_runner_trains_cohorts_side_by_side_as_one_thread_would(
 ):
     """Issue 7: ``--runner ParallelRunner`` gives the sequential runner's outputs.
 
-    Its workers run torch on one thread (degnext.parallel_hooks) and the thread count sets the
+    Its workers run torch on one thread (degnext.hooks.parallel_workers) and the thread count sets the
     order of float sums, so the reference is the sequential runner on one thread
     (OMP_NUM_THREADS=1): metrics, histories and predictions must then be equal, not just close.
     """

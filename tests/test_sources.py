@@ -9,19 +9,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from degnext.errors import DEGnextInputError
-from degnext.release import read_release
-from degnext.sources import (
-    Cohort,
+from degnext.data.cohort import Cohort, sample_type_from_barcode
+from degnext.data.count_files import (
     detect_counts_format,
-    load_cohort,
     read_counts_file,
     read_gdc_folder,
     read_htseq_counts,
-    read_matrix,
     read_star_counts,
-    sample_type_from_barcode,
 )
+from degnext.data.count_matrix import read_matrix
+from degnext.data.release import read_release
+from degnext.data.sources import load_cohort
+from degnext.errors import DEGnextInputError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 RELEASE = SHARED / "data" / "degnext_release"

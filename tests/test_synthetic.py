@@ -2,9 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from degnext import annotations
+from degnext.data import annotations
+from degnext.data.synthetic import Calibration, CohortSpec, generate_cohort
 from degnext.errors import DEGnextInputError
-from degnext.synthetic import Calibration, CohortSpec, generate_cohort
 
 CALIBRATION = Calibration(
     phi0=0.29, phi1=20.8, max_dispersion=5.0, log_mean_mu=6.85, log_mean_sd=1.5,

@@ -7,10 +7,10 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from degnext import training
 from degnext.errors import DEGnextInputError
-from degnext.model import DEGnext
-from degnext.training import (
+from degnext.nn import training
+from degnext.nn.model import DEGnext
+from degnext.nn.training import (
     StageParams,
     cross_validate,
     fit,
@@ -355,7 +355,7 @@ def test_progress_names_cohorts_and_stage_from_the_first_epoch_with_an_eta(caplo
     X, y = _cohort(64)
     model = DEGnext(N_SAMPLES, seed=0)
     params = StageParams(epochs=6, batch_size=32)
-    with caplog.at_level("INFO", logger="degnext.training"):
+    with caplog.at_level("INFO", logger="degnext.nn.training"):
         fit_sequential(
             model, [(X, y), (X[:40], y[:40])], params, seed=0, device="cpu",
             stage="first_level", cohorts=["SYN_A", "SYN_B"], log_every_s=3600,
@@ -368,7 +368,7 @@ def test_progress_names_cohorts_and_stage_from_the_first_epoch_with_an_eta(caplo
     assert "ETA " in progress[0].getMessage() and progress[0].progress["eta_s"] > 0
     assert progress[-1].progress["eta_s"] == 0 and progress[-1].getMessage().endswith("ETA 0 s")
     caplog.clear()
-    with caplog.at_level("INFO", logger="degnext.training"):
+    with caplog.at_level("INFO", logger="degnext.nn.training"):
         fit(model, X, y, params, seed=0, device="cpu", stage="fine_tune", log_every_s=0)
     epochs = [r.progress["epoch"] for r in caplog.records if hasattr(r, "progress")]
     assert epochs == [1, 2, 3, 4, 5, 6]
@@ -378,7 +378,7 @@ def test_progress_names_cohorts_and_stage_from_the_first_epoch_with_an_eta(caplo
 def test_cross_validation_progress_names_the_fold(caplog):
     X, y = _cohort(90)
     folds = np.arange(90) % 3
-    with caplog.at_level("INFO", logger="degnext.training"):
+    with caplog.at_level("INFO", logger="degnext.nn.training"):
         cross_validate(
             X, y, folds, StageParams(epochs=1, batch_size=32), seed=0, device="cpu",
             cohorts=["SYN_C"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from kedro.pipeline import Pipeline, node
 from test_run import kedro, make_project
 
-from degnext.upstream_hooks import missing_upstream, pipelines_to_run_first
+from degnext.hooks.upstream import missing_upstream, pipelines_to_run_first
 
 
 def _identity(x, *_):

@@ -1,4 +1,4 @@
-"""One schema for every parameter section, checked before any node runs (``degnext.hooks``).
+"""One schema for every parameter section, checked before any node runs (``degnext.hooks.cohort_registry``).
 
 Each section is a pydantic model that forbids unknown keys, so a typo (``fdr_cuttoff``) fails
 with a "did you mean" hint naming the full key path, and ranges (epochs >= 1, 0 < fdr <= 1, ...)

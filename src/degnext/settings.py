@@ -3,12 +3,12 @@
 import warnings
 
 from degnext.config_loader import DEGnextConfigLoader
-from degnext.failure_output import FailureOutputHooks
-from degnext.hooks import CohortRegistryHooks, RunInfoHooks
-from degnext.lineage import LineageHooks
-from degnext.parallel_hooks import ParallelWorkerHooks
+from degnext.hooks.cohort_registry import CohortRegistryHooks, RunInfoHooks
+from degnext.hooks.failure_output import FailureOutputHooks
+from degnext.hooks.lineage import LineageHooks
+from degnext.hooks.parallel_workers import ParallelWorkerHooks
+from degnext.hooks.upstream import UpstreamOutputHooks
 from degnext.runners.dask_cluster import DaskSettingsHooks
-from degnext.upstream_hooks import UpstreamOutputHooks
 
 HOOKS = (
     CohortRegistryHooks(),

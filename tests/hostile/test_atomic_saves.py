@@ -22,7 +22,7 @@ from degnext.datasets import (
     TextDataset,
 )
 from degnext.datasets.atomic import TEMP_MARK, remove_orphans, temp_path
-from degnext.model import DEGnext
+from degnext.nn.model import DEGnext
 
 
 def figure(value: float) -> Figure:

@@ -15,14 +15,16 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from degnext import annotations
-from degnext.count_checks import DroppedSamplesWarning
+from degnext.data import annotations
+from degnext.data.count_checks import DroppedSamplesWarning
+from degnext.data.count_files import read_gdc_folder
+from degnext.data.count_matrix import read_matrix
+from degnext.data.release import read_release
+from degnext.data.sources import load_cohort
+from degnext.data.synthetic import Calibration, CohortSpec, generate_cohort
 from degnext.errors import DEGnextInputError
-from degnext.normalization import normalize, quantile_filter
-from degnext.preprocessing import map_to_hgnc, sample_outliers, validate_counts
-from degnext.release import read_release
-from degnext.sources import load_cohort, read_gdc_folder, read_matrix
-from degnext.synthetic import Calibration, CohortSpec, generate_cohort
+from degnext.labeling.normalization import normalize, quantile_filter
+from degnext.labeling.preprocessing import map_to_hgnc, sample_outliers, validate_counts
 
 PROJECT = Path(__file__).resolve().parents[2]
 N1, N2, T1, T2 = "TCGA-AA-0001-11A", "TCGA-AA-0002-11A", "TCGA-AA-0001-01A", "TCGA-AA-0002-01A"

@@ -17,10 +17,10 @@ import skops.io as sio
 import torch
 from kedro.io import DataCatalog, DatasetError
 
-from degnext import baselines
 from degnext.datasets import CheckpointDataset, SkopsDataset, StateDictDataset
 from degnext.errors import DEGnextInputError
-from degnext.model import DEGnext, load_published
+from degnext.evaluation import baselines
+from degnext.nn.model import DEGnext, load_published
 
 
 class OpensOnUnpickle:

@@ -17,7 +17,7 @@ from kedro.io.core import DatasetError, Version
 
 import degnext
 from degnext.datasets.file_dataset import FileDataset
-from degnext.model import Checkpoint, DEGnext, from_checkpoint, load_tensors, to_checkpoint
+from degnext.nn.model import Checkpoint, DEGnext, from_checkpoint, load_tensors, to_checkpoint
 
 FORMAT = "degnext-checkpoint/1"
 
@@ -40,7 +40,7 @@ class CheckpointDataset(FileDataset[DEGnext, DEGnext]):
 
         With the Python API:
 
-        >>> from degnext.model import DEGnext
+        >>> from degnext.nn.model import DEGnext
         >>> ds = CheckpointDataset(filepath=str(tmp_path / "model.pt"))
         >>> ds.save(DEGnext(45))
         >>> ds.load().config.n_inputs

@@ -27,7 +27,7 @@ from degnext.datasets.file_dataset import FileDataset
 # Types the baselines' models hold that skops does not trust by itself (found with
 # skops.io.get_untrusted_types on each configured model); extend with load_args["trusted"].
 TRUSTED_TYPES = (
-    "degnext.baselines._row_zscore",
+    "degnext.evaluation.baselines._row_zscore",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.metrics._dist_metrics.EuclideanDistance64",

@@ -2,7 +2,7 @@
 
 The DEGnext authors published their transfer model as ``torch.save(model.state_dict())``: weights
 only, no description of the network. This read-only dataset hands those tensors to a node, which
-builds the network (``degnext.model.from_published``); the node's output is then saved through
+builds the network (``degnext.nn.model.from_published``); the node's output is then saved through
 ``CheckpointDataset`` like any model we train, so lineage shows where it came from.
 """
 
@@ -17,7 +17,7 @@ import fsspec
 import torch
 from kedro.io.core import AbstractDataset, DatasetError, get_protocol_and_path
 
-from degnext.model import load_tensors
+from degnext.nn.model import load_tensors
 
 
 class StateDictDataset(AbstractDataset[dict[str, torch.Tensor], dict[str, torch.Tensor]]):

@@ -8,7 +8,7 @@ def per_cohort(template: Pipeline, name: str) -> Pipeline:
 
     Inside the template, ``params:<section>`` (e.g. ``params:labeling``) becomes
     ``params:<name>.<section>``: the section's defaults merged with the cohort's overrides, built
-    once per run by ``degnext.cohorts.node_parameters`` (see ``degnext.hooks``). ``params:cohort``
+    once per run by ``degnext.cohorts.node_parameters`` (see ``degnext.hooks.cohort_registry``). ``params:cohort``
     is the cohort's own entry under ``cohorts`` and ``params:cohort_name`` its name.
     """
     return pipeline(template, namespace=name)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from degnext import baselines, metrics
-from degnext.gene_rows import gene_rows
+from degnext.data.splits import gene_rows
+from degnext.evaluation import baselines, metrics
 
 RULE = "logfc_sign"
 

@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from degnext import metrics, training
-from degnext.gene_rows import gene_rows
-from degnext.model import DEGnext
+from degnext.data.splits import gene_rows
+from degnext.evaluation import metrics
+from degnext.nn import training
+from degnext.nn.model import DEGnext
 
 
 def stage(params: dict, name: str) -> training.StageParams:

@@ -12,9 +12,9 @@ import copy
 import pandas as pd
 
 from degnext import cohorts
+from degnext.data.splits import gene_rows
 from degnext.errors import DEGnextInputError
-from degnext.gene_rows import gene_rows
-from degnext.model import DEGnext, from_published
+from degnext.nn.model import DEGnext, from_published
 from degnext.pipelines.cnn_general.nodes import predict_genes, score_predictions, train_stage
 
 

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from degnext import annotations
+from degnext.data import annotations
+from degnext.data.splits import SPLIT_COLUMNS, assign_folds, require_fold_members
+from degnext.data.synthetic import Calibration, CohortSpec, generate_cohort
 from degnext.errors import DEGnextInputError
-from degnext.pipelines.splitting.nodes import SPLIT_COLUMNS, assign_folds, require_fold_members
-from degnext.synthetic import Calibration, CohortSpec, generate_cohort
 
 if TYPE_CHECKING:
-    from degnext.sources import Cohort
+    from degnext.data.cohort import Cohort
 
 
 def ingest_cohort(
@@ -48,7 +48,7 @@ def ingest_gdc_cohort(
 
 
 def _load_source(cohort: dict, ingestion: dict, source: str, name: str) -> Cohort:
-    from degnext import sources
+    from degnext.data import sources
 
     return sources.load_cohort(source, _source_settings(cohort, ingestion, source, name))
 
@@ -111,7 +111,7 @@ def read_disease_genes(cohort: dict, name: str) -> pd.DataFrame:
     if not path.is_file():
         raise DEGnextInputError(f"parameter 'cohorts.{name}.disease_genes': no file {path}")
     if set_name:
-        from degnext.enrichment import read_gmt
+        from degnext.evaluation.enrichment import read_gmt
 
         library = read_gmt(path)
         if set_name not in library:
@@ -143,7 +143,7 @@ def ingest_release(
     T1 was not released, T2 (a 20% draw of P with the same label mix) stands in as the 3-class
     training set; it then leaves T2 empty. T1 folds are drawn here from ``splitting``'s seed.
     """
-    from degnext.release import read_release
+    from degnext.data.release import read_release
 
     settings = {**ingestion["sources"]["release"], **(cohort.get("release") or {})}
     release = read_release(Path(settings["root"]), settings.get("cancer", name))

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from degnext import annotations, dea, normalization, preprocessing
+from degnext.data import annotations
 from degnext.errors import DEGnextInputError
+from degnext.labeling import dea, normalization, preprocessing
 
 
 def drop_outlier_samples(

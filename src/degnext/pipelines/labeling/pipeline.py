@@ -2,7 +2,7 @@
 
 from kedro.pipeline import Pipeline, node
 
-from degnext import exports
+from degnext.labeling import exports
 from degnext.pipelines import per_cohort
 from degnext.pipelines.labeling import nodes
 

@@ -2,7 +2,7 @@
 
 from kedro.pipeline import Pipeline, node
 
-from degnext.exports import multiqc_table
+from degnext.labeling.exports import multiqc_table
 from degnext.pipelines.reporting import nodes as reporting
 
 

@@ -6,8 +6,8 @@ import logging
 
 import pandas as pd
 
-from degnext.model import DEGnext
-from degnext.predict import predict_calls
+from degnext.nn.inference import predict_calls
+from degnext.nn.model import DEGnext
 
 logger = logging.getLogger(__name__)
 COLUMNS = ["gene_id", "symbol", "label", "set", "p_up", "logit", "call", "checkpoint", "checkpoint_version"]  # fmt: skip

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score, roc_curve
 
-from degnext import enrichment, metrics, report
+from degnext.evaluation import enrichment, metrics, report
 
 matplotlib.use("Agg")
 

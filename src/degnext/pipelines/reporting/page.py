@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from degnext import report
-from degnext.model import DEGnext
+from degnext.evaluation import report
+from degnext.hooks.run_info import weights_digest
+from degnext.nn.model import DEGnext
 from degnext.pipelines.reporting.nodes import RELEASE, WHOLE, uses_synthetic_sets
-from degnext.run_info import weights_digest
 
 # The run's files beside report.html (catalog.yml, reporting section), linked from the page.
 FILES = {

@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from degnext import baselines, training
-from degnext.gene_rows import gene_rows
-from degnext.model import DEGnext
+from degnext.data.splits import gene_rows
+from degnext.evaluation import baselines
+from degnext.nn import training
+from degnext.nn.model import DEGnext
 from degnext.pipelines.baselines.nodes import normal_count, up_probabilities
 
 CNN = "DEGnext"

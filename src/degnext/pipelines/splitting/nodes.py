@@ -6,13 +6,10 @@ supported SDEGs. Every split is stratified by label and drawn from ``params.seed
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedKFold, train_test_split
 
+from degnext.data.splits import SPLIT_COLUMNS, assign_folds, require_fold_members, stratified_split
 from degnext.errors import DEGnextInputError
-
-SPLIT_COLUMNS = ["gene_id", "symbol", "label", "set", "fold"]
 
 
 def split_genes(
@@ -29,8 +26,8 @@ def split_genes(
             f"into F1/T3, found {q_rows['label'].value_counts().to_dict()}; check "
             f"'cohorts.{name}.disease_genes' and 'labeling.fdr_cutoff'"
         )
-    t1, t2 = _stratified_split(p_rows, test_fraction, seed)
-    f1, t3 = _stratified_split(q_rows, test_fraction, seed)
+    t1, t2 = stratified_split(p_rows, test_fraction, seed)
+    f1, t3 = stratified_split(q_rows, test_fraction, seed)
     require_fold_members(t1["label"].to_numpy(), n_folds, name)
     fold = assign_folds(t1["label"].to_numpy(), n_folds, seed)
     parts = [
@@ -40,31 +37,3 @@ def split_genes(
         t3.assign(set="T3", fold=-1),
     ]
     return pd.concat(parts)[SPLIT_COLUMNS].reset_index(drop=True)
-
-
-def require_fold_members(labels: np.ndarray, n_folds: int, name: str) -> None:
-    """Fail before cross-validation when a class of T1 has fewer genes than folds."""
-    counts = pd.Series(labels).value_counts()
-    if len(counts) and counts.min() < n_folds:
-        raise DEGnextInputError(
-            f"parameter 'splitting.n_folds' is {n_folds} but the smallest class of cohort "
-            f"{name!r}'s T1 has {counts.min()} genes (labels: {counts.sort_index().to_dict()}); "
-            "use at most that many folds"
-        )
-
-
-def assign_folds(labels: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
-    """Fold id (0..n_folds-1) of every row, stratified by label."""
-    folds = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-    fold = np.empty(len(labels), dtype=int)
-    for index, (_, held_out) in enumerate(folds.split(np.zeros(len(labels)), labels)):
-        fold[held_out] = index
-    return fold
-
-
-def _stratified_split(
-    rows: pd.DataFrame, test_fraction: float, seed: int
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return train_test_split(
-        rows, test_size=test_fraction, stratify=rows["label"], random_state=seed
-    )

@@ -1,7 +1,7 @@
 """What the report's header says about a run, as only the Kedro session knows it.
 
 The environment, the commit of the code and the transfer weights are facts about the session, not
-about any dataset; a hook (``degnext.hooks.RunInfoHooks``) gathers them into the ``run_info``
+about any dataset; a hook (``degnext.hooks.cohort_registry.RunInfoHooks``) gathers them into the ``run_info``
 dataset before the run starts, so the report node stays a plain function of its inputs.
 """
 

@@ -26,8 +26,8 @@ import torch
 from torch import nn
 
 from degnext.errors import DEGnextInputError
-from degnext.metrics import multiclass_metrics
-from degnext.model import DEGnext
+from degnext.evaluation.metrics import multiclass_metrics
+from degnext.nn.model import DEGnext
 
 logger = logging.getLogger(__name__)
 

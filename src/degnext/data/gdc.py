@@ -5,7 +5,7 @@ which is renamed into place only after its md5 matches the API's md5sum, so an i
 corrupted transfer never looks like a finished file and a rerun only fetches what is missing.
 The API's answers are not trusted: a file id or name that is not one plain path component is
 refused before anything is written, a file listed twice counts once, and every download has a
-deadline (downloads and HTTP in ``degnext.gdc_transfer``).
+deadline (downloads and HTTP in ``degnext.data.gdc_transfer``).
 """
 
 from __future__ import annotations
@@ -18,8 +18,14 @@ from pathlib import Path
 import pandas as pd
 import requests
 
-from degnext.errors import DEGnextInputError
-from degnext.gdc_transfer import (
+from degnext.data.cohort import (
+    CONDITION_BY_SAMPLE_TYPE,
+    PRIMARY_TUMOR,
+    SOLID_TISSUE_NORMAL,
+    Cohort,
+)
+from degnext.data.count_files import cohort_from_count_files
+from degnext.data.gdc_transfer import (
     DEADLINE,
     GDC_API,
     MAX_RETRY_WAIT,
@@ -30,13 +36,7 @@ from degnext.gdc_transfer import (
     hits_page,
     request_json,
 )
-from degnext.sources import (
-    CONDITION_BY_SAMPLE_TYPE,
-    PRIMARY_TUMOR,
-    SOLID_TISSUE_NORMAL,
-    Cohort,
-    cohort_from_count_files,
-)
+from degnext.errors import DEGnextInputError
 
 WORKFLOWS = ("STAR - Counts",)
 RETIRED_WORKFLOWS = ("HTSeq - Counts", "HTSeq - FPKM", "HTSeq - FPKM-UQ")

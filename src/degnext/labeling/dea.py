@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import special
 
 from degnext.errors import DEGnextInputError
-from degnext.nbinom import (
+from degnext.labeling.nbinom import (
     ave_log_cpm,
     fit_one_group,
     log_dnbinom,
@@ -24,7 +24,7 @@ from degnext.nbinom import (
     q2q_rows,
     r_row_sums,
 )
-from degnext.normalization import r_mean
+from degnext.labeling.normalization import r_mean
 
 NORMAL, TUMOR = "normal", "tumor"
 # edgeR topTags' columns, and DESeq2 results()' own columns (kept beside them by `deseq2`).

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from degnext.count_checks import MAX_COUNT
+from degnext.data.count_checks import MAX_COUNT
 from degnext.errors import DEGnextInputError
 
 RELEASE_SPLITS = ("T1", "T2", "F1", "T3")

@@ -14,7 +14,8 @@ from kedro.framework.project import pipelines
 from kedro.io import CatalogProtocol, DataCatalog
 from kedro.pipeline import Pipeline
 
-from degnext import cohorts, run_info
+from degnext import cohorts
+from degnext.hooks import run_info
 from degnext.parameter_schema import validate_parameters
 
 

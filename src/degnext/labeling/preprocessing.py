@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from degnext.count_checks import MAX_COUNT, check_not_all_zero
+from degnext.data.count_checks import MAX_COUNT, check_not_all_zero
 from degnext.errors import DEGnextInputError
 
 _VERSION_SUFFIX = re.compile(r"\.\d+(_PAR_Y)?$")
@@ -121,13 +121,13 @@ def gene_symbols(counts: pd.DataFrame, gene_names: pd.Series | None = None,
     annotation's (GENCODE v36) gene_name, else missing. A repeated gene_id keeps its first row,
     as the normalization does. Returns a genes table with columns gene_id, symbol.
     """
-    from degnext.normalization import tcgabiolinks_row_names
+    from degnext.labeling.normalization import tcgabiolinks_row_names
 
     if gene_names is not None:
         symbols = gene_names.reindex(counts.index)
     else:
         if annotation is None:
-            from degnext.annotations import load_gencode
+            from degnext.data.annotations import load_gencode
             annotation = load_gencode()
         symbols = _hgnc_table(annotation)["gene_name"].reindex(strip_version(counts.index))
     genes = pd.DataFrame({"gene_id": tcgabiolinks_row_names(counts.index),
@@ -164,7 +164,7 @@ def map_to_hgnc(counts: pd.DataFrame, gene_names: pd.Series | None = None,
     Returns (counts indexed by gene_id, genes table with columns gene_id, symbol).
     """
     if annotation is None:
-        from degnext.annotations import load_gencode
+        from degnext.data.annotations import load_gencode
         annotation = load_gencode()
     hgnc = _hgnc_table(annotation)
     ids = strip_version(counts.index)

@@ -14,16 +14,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from degnext.errors import DEGnextInputError
-from degnext.sources import (
+from degnext.data.cohort import (
     Cohort,
-    check_unique_genes,
     keep_used,
     order_by_condition,
     sample_conditions,
     sample_type_from_barcode,
-    samples_from_sheet,
 )
+from degnext.data.count_files import check_unique_genes
+from degnext.data.count_matrix import samples_from_sheet
+from degnext.errors import DEGnextInputError
 
 logger = logging.getLogger(__name__)
 NFCORE_GENE_COLUMNS = ["gene_id", "gene_name"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from degnext.dea import DESEQ2_COLUMNS, EDGER_COLUMNS
+from degnext.labeling.dea import DESEQ2_COLUMNS, EDGER_COLUMNS
 
 LABEL_NAMES = {1: "UR", 0: "DR", 2: "neutral"}
 

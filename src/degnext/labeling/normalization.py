@@ -19,7 +19,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from degnext.count_checks import check_not_all_zero
+from degnext.data.count_checks import check_not_all_zero
 from degnext.errors import DEGnextInputError
 
 _N_BINS = 10

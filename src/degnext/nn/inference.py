@@ -15,8 +15,8 @@ import torch
 from scipy.special import expit
 
 from degnext.errors import DEGnextInputError
-from degnext.model import DEGnext, reshape_dims
-from degnext.training import resolve_device
+from degnext.nn.model import DEGnext, reshape_dims
+from degnext.nn.training import resolve_device
 
 Decision = Literal["probability", "logit"]
 

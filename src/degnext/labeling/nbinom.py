@@ -17,7 +17,7 @@ import numpy as np
 from scipy import special
 
 from degnext.errors import DEGnextInputError
-from degnext.normalization import r_mean
+from degnext.labeling.normalization import r_mean
 
 _LOW = 1e-10
 _PRIOR_CPM = 2.0

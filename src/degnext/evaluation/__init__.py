@@ -1,0 +1,1 @@
+"""Scores, baselines, enrichment and the report's building blocks."""

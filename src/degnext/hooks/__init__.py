@@ -1,0 +1,1 @@
+"""Kedro hooks: run parameters, parallel workers, lineage, failure outputs, run info."""

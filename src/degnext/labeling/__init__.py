@@ -1,0 +1,1 @@
+"""Differential-expression labels as TCGAbiolinks makes them: outliers, normalization, filter, edgeR's exact test."""

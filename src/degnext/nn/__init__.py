@@ -1,0 +1,1 @@
+"""The DEGnext network, its training and its one inference path."""
