@@ -33,8 +33,9 @@ import numpy as np
 import torch
 from bench_common import cpu_model
 
+from degnext.nn.device import resolve_device
 from degnext.nn.model import DEGnext
-from degnext.nn.training import StageParams, fit, resolve_device
+from degnext.nn.training import StageParams, fit
 
 PROJECT = Path(__file__).resolve().parents[1]
 GIB = 2**30

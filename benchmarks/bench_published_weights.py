@@ -27,7 +27,7 @@ from scipy.special import expit
 
 from degnext.data.release import read_release
 from degnext.evaluation.metrics import binary_metrics
-from degnext.nn.inference import predict_logits, release_inputs
+from degnext.nn.inference import binary_logits, release_inputs
 from degnext.nn.model import load_published
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -81,9 +81,9 @@ def cohort_run(cancer: str, noise_seeds: int, device: str) -> dict:
     expression, y = load_q(cancer)
     model = load_published(WEIGHTS, expression.shape[1])
     start = time.perf_counter()
-    clean = predict_logits(model, expression.to_numpy(), device=device)
+    clean = binary_logits(model, expression.to_numpy(), device=device)
     noisy = {
-        seed: predict_logits(
+        seed: binary_logits(
             model, release_inputs(expression.to_numpy(), model, seed=seed), device=device
         )
         for seed in range(noise_seeds + 1)

@@ -62,7 +62,7 @@ WORKERS = (2, 8, 17, 64)
 # level 1,172 genes/s at 45 samples and 113 at 433 (52.7k, 48.9k), fine-tune 1,040-1,130 genes/s
 # at 45 samples (RESULTS_training.md, measured at low load).
 TRAINING_RATE = 50_000
-TRAINING = {"train_first_level", "fine_tune", "evaluate_folds_on_t3"}
+TRAINING = {"train_first_level", "fine_tune", "fine_tune_folds"}
 COMPLETED = re.compile(r"Completed node: (\S+) \(([\d.]+) s on its worker\)")
 RAW_SIDE = {
     "ingest_cohort",
@@ -144,7 +144,7 @@ def work(short: str, cohort: str, sizes: pd.DataFrame, params: dict) -> float | 
     units = {
         "train_first_level": (size["folds"] - 1) * size["T1"] * first,
         "fine_tune": size["F1"] * tune,
-        "evaluate_folds_on_t3": size["folds"] * size["F1"] * tune,
+        "fine_tune_folds": size["folds"] * size["F1"] * tune,
     }
     genes = size["raw_genes"] if short in RAW_SIDE else size["genes"]
     return float(units.get(short, genes) * size["samples"])

@@ -25,8 +25,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from degnext.nn.device import resolve_device
+from degnext.nn.inference import predict
 from degnext.nn.model import DEGnext
-from degnext.nn.training import StageParams, fit, predict, resolve_device
+from degnext.nn.training import StageParams, fit
 
 RELEASE = Path(__file__).resolve().parents[1].parent / "shared/data/degnext_release/datasets"
 COHORTS = {  # name: (matrix file, label file, shape, authors' first-level genes/s)

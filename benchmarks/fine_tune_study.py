@@ -25,7 +25,9 @@ from bench_common import PROJECT, markdown
 from degnext import settings as project_settings
 from degnext.data.splits import gene_rows
 from degnext.datasets import CheckpointDataset
-from degnext.pipelines.cnn_general.nodes import fine_tune, predict_genes, score_predictions
+from degnext.evaluation.metrics import score_predictions
+from degnext.nn.inference import predict_genes
+from degnext.pipelines.cnn_general.nodes import fine_tune
 
 VARIANTS = {
     "table7": {"input_noise_std": 0.0, "sampling": "uniform"},
@@ -63,7 +65,7 @@ def study(cohort: str, root: Path) -> pd.DataFrame:
             scores = {}
             for split, (features, _, split_rows) in sets.items():
                 predictions = predict_genes(model, features, split_rows, "cpu")
-                scores[split] = (score_predictions(predictions, params), predictions)
+                scores[split] = (score_predictions(predictions, params["metrics"]), predictions)
             t3, t3_predictions = scores["T3"]
             rows.append(
                 {

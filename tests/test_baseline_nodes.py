@@ -104,11 +104,11 @@ def test_transfer_baselines_are_scored_on_the_same_q_rows_as_the_transfer_cnn(tr
         models, expression, splits, samples, PARAMS
     )
     cnn_predictions, _ = predict_untrained(DEGnext(17, 1, seed=0), expression, splits, CNN)
-    assert set(table["model"]) == {*PARAMS["models"], nodes.RULE}
+    assert set(table["model"]) == {*PARAMS["models"], baselines.RULE}
     for _, rows in predictions.groupby("model"):
         assert list(rows["gene_id"]) == list(cnn_predictions["gene_id"])
         assert list(rows["label"]) == list(cnn_predictions["label"])
-    rule = table.set_index("model").loc[nodes.RULE]
+    rule = table.set_index("model").loc[baselines.RULE]
     assert rule["accuracy"] > 90  # threefold changes: the sign of the group difference is the call
 
 

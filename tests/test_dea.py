@@ -6,7 +6,6 @@ from degnext.errors import DEGnextInputError
 from degnext.labeling.dea import (
     DESEQ2_COLUMNS,
     EDGER_COLUMNS,
-    bh_fdr,
     deseq2,
     exact_test,
     fit_one_group,
@@ -41,11 +40,6 @@ def test_fit_one_group_matches_mean_without_dispersion():
     y = np.array([[2.0, 4.0], [0.0, 0.0]])
     beta = fit_one_group(y, np.log(np.array([10.0, 10.0])), 0.0)
     assert beta[0] == pytest.approx(np.log(0.3)) and beta[1] == -np.inf
-
-
-def test_bh_matches_definition():
-    p = np.array([0.01, 0.04, 0.03, 0.5])
-    assert bh_fdr(p) == pytest.approx([0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5])
 
 
 def test_group_with_one_sample_is_an_error():

@@ -79,12 +79,6 @@ def test_over_representation_matches_hand_computed_hypergeometric(library):
     assert list(table["p_value"]) == sorted(table["p_value"])
 
 
-def test_benjamini_hochberg_on_known_values():
-    q = enrichment.benjamini_hochberg([0.01, 0.04, 0.03, 0.2])
-    # sorted p 0.01 0.03 0.04 0.2 -> p*m/rank 0.04 0.06 0.0533 0.2 -> running minimum from the top
-    assert list(q) == pytest.approx([0.04, 0.16 / 3, 0.16 / 3, 0.2])
-
-
 def test_enrich_up_down_splits_genes_by_direction(library):
     up, down = {"G01", "G02"}, {"G03", "G07"}
     table = enrichment.enrich_up_down(up, down, BACKGROUND, library, min_size=5, max_size=10)

@@ -10,8 +10,8 @@ import torch
 
 from degnext.errors import DEGnextInputError
 from degnext.evaluation.metrics import binary_metrics
+from degnext.nn.inference import predict
 from degnext.nn.model import DEGnext, load_published, reshape_dims
-from degnext.nn.training import predict
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 RELEASE = SHARED / "data" / "degnext_release"

@@ -1,4 +1,4 @@
-"""predict_calls / predict_logits / release_inputs on small seeded models (no shared data)."""
+"""predict_calls / binary_logits / release_inputs on small seeded models (no shared data)."""
 
 import numpy as np
 import pandas as pd
@@ -6,9 +6,14 @@ import pytest
 import torch
 
 from degnext.errors import DEGnextInputError
-from degnext.nn.inference import calls_from_logits, predict_calls, predict_logits, release_inputs
+from degnext.nn.inference import (
+    binary_logits,
+    calls_from_logits,
+    predict,
+    predict_calls,
+    release_inputs,
+)
 from degnext.nn.model import DEGnext
-from degnext.nn.training import predict
 
 
 def _constant_model(n: int, logit: float) -> DEGnext:
@@ -66,7 +71,7 @@ def test_release_inputs_pads_a_prime_width_and_draws_the_legacy_noise():
     expected = np.hstack([loaded, np.zeros((7, 1))]) + np.random.randn(7, 14)
     np.testing.assert_array_equal(out, expected.astype(np.float32))
     assert not np.array_equal(out, release_inputs(X, model, seed=1))
-    assert predict_logits(model, out, device="cpu").shape == (7,)
+    assert binary_logits(model, out, device="cpu").shape == (7,)
 
 
 def test_padded_rows_without_noise_give_the_unpadded_logits():
@@ -74,7 +79,7 @@ def test_padded_rows_without_noise_give_the_unpadded_logits():
     model = DEGnext(13, 1, seed=1)
     padded = np.hstack([X, np.zeros((9, 1))])
     np.testing.assert_array_equal(
-        predict_logits(model, X, device="cpu"), predict_logits(model, padded, device="cpu")
+        binary_logits(model, X, device="cpu"), binary_logits(model, padded, device="cpu")
     )
 
 
@@ -98,4 +103,4 @@ def test_bad_inputs_raise_named_errors():
     with pytest.raises(DEGnextInputError, match="DataFrame"):
         predict_calls(binary, expression.to_numpy())
     with pytest.raises(DEGnextInputError, match="batch_size"):
-        predict_logits(binary, expression.to_numpy(), batch_size=0)
+        binary_logits(binary, expression.to_numpy(), batch_size=0)

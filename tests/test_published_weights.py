@@ -17,7 +17,7 @@ from scipy.special import expit
 from degnext.data.release import read_release
 from degnext.datasets import CheckpointDataset
 from degnext.evaluation.metrics import binary_metrics
-from degnext.nn.inference import predict_logits, release_inputs
+from degnext.nn.inference import binary_logits, release_inputs
 from degnext.nn.model import DEGnext, load_published
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -43,7 +43,7 @@ def _q(cancer: str) -> tuple[np.ndarray, np.ndarray]:
 def _release_scores(cancer: str) -> dict[str, float]:
     X, y = _q(cancer)
     model = load_published(WEIGHTS, X.shape[1])
-    logit = predict_logits(model, release_inputs(X, model, seed=0), device="cpu")
+    logit = binary_logits(model, release_inputs(X, model, seed=0), device="cpu")
     return binary_metrics(
         y, expit(logit), threshold=0.5, decision="logit", aggregate="batch_mean", batch_size=64
     )
@@ -70,8 +70,8 @@ def test_checkpoint_round_trip_gives_identical_outputs(tmp_path):
     dataset.save(model)
     loaded = dataset.load()
     assert loaded.config == model.config and loaded.provenance == model.provenance
-    before = predict_logits(model, X, device="cpu")
-    after = predict_logits(loaded, X, device="cpu")
+    before = binary_logits(model, X, device="cpu")
+    after = binary_logits(loaded, X, device="cpu")
     assert np.array_equal(before, after)
     assert np.unique(before >= 0.5).size == 2  # a real mix of UR and DR calls, not a constant
 
@@ -96,5 +96,5 @@ def test_our_default_scoring_differs_from_the_release_scoring(cancer):
     paper = pd.read_csv(TABLES / "table3_transfer_learning_Q.csv").set_index("dataset")
     X, y = _q(cancer)
     model = load_published(WEIGHTS, X.shape[1])
-    ours = binary_metrics(y, expit(predict_logits(model, X, device="cpu")))
+    ours = binary_metrics(y, expit(binary_logits(model, X, device="cpu")))
     assert abs(ours["accuracy"] - paper.loc[cancer, "accuracy"]) > 3

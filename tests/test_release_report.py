@@ -21,7 +21,7 @@ from test_run import PROJECT, kedro, make_project
 
 from degnext.datasets import CheckpointDataset
 from degnext.evaluation.metrics import binary_metrics, binary_metrics_from_logits
-from degnext.nn.inference import predict_logits
+from degnext.nn.inference import binary_logits
 from degnext.nn.model import load_published
 from degnext.pipelines.reporting.nodes import RELEASE, WHOLE
 
@@ -59,7 +59,7 @@ def test_published_model_replaces_training_and_scores_every_untrained_cohort(rel
     X = pd.read_csv(f"{stem}_data.csv", header=None).to_numpy(dtype=np.float32)
     y = np.loadtxt(f"{stem}_labels.txt").astype(int)
     published = load_published(release / "pretrained/DEGnextModel_transfer.pth", X.shape[1])
-    logits = predict_logits(published, X, device="cpu")
+    logits = binary_logits(published, X, device="cpu")
     expected = binary_metrics(y, torch.sigmoid(torch.as_tensor(logits)).numpy())
     blca = table.set_index("dataset").loc["BLCA"]
     assert blca["n_genes"] == len(y)

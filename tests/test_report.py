@@ -14,12 +14,11 @@ from test_run import kedro, make_project
 
 from degnext import reproducible
 from degnext.datasets import PNGDataset
-from degnext.evaluation import report
+from degnext.evaluation import figures, metrics, report
 from degnext.hooks.run_info import git_commit, weights_digest
-from degnext.nn import training
+from degnext.nn import inference
 from degnext.nn.model import DEGnext
 from degnext.pipelines import cnn_transfer, reporting
-from degnext.pipelines.cnn_general.nodes import predict_genes, score_predictions
 from degnext.pipelines.reporting import nodes
 from degnext.pipelines.reporting import page as report_page
 
@@ -41,7 +40,7 @@ def page() -> str:
         report.Section(
             "Enrichment",
             tables=[("Top terms", terms)],
-            figures=[("Raw PNG", report.figure_to_png_bytes(fig))],
+            figures=[("Raw PNG", figures.figure_to_png_bytes(fig))],
         ),
         report.run_section({"cnn": {"epochs": 50, "device": "auto"}, "cohorts": ["BLCA", "CHOL"]}),
     ]
@@ -104,11 +103,11 @@ def test_roc_figure_labels_auc():
         "BLCA": (np.array([0, 0.1, 1]), np.array([0, 0.9, 1]), 0.9),
         "CHOL": (np.array([0, 1]), np.array([0, 1]), 0.5),
     }
-    fig = report.roc_figure(curves, "ROC")
+    fig = figures.roc_figure(curves, "ROC")
     labels = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
     assert labels == ["chance", "BLCA (AUC 0.900)", "CHOL (AUC 0.500)"]
-    assert report.figure_to_png_bytes(fig).startswith(PNG_SIGNATURE)
-    assert report.figure_to_png_bytes(report.roc_figure({}, "empty")).startswith(PNG_SIGNATURE)
+    assert figures.figure_to_png_bytes(fig).startswith(PNG_SIGNATURE)
+    assert figures.figure_to_png_bytes(figures.roc_figure({}, "empty")).startswith(PNG_SIGNATURE)
 
 
 def test_robustness_figure_log_axis_and_panels():
@@ -127,21 +126,21 @@ def test_robustness_figure_log_axis_and_panels():
             for lv in levels
         ]
     )
-    fig = report.robustness_figure(table)
+    fig = figures.robustness_figure(table)
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in visible] == ["BLCA", "CHOL"]
     assert visible[0].get_xscale() == "symlog"
     assert len(visible[0].containers) == 2  # one error-bar series per model
-    single = report.robustness_figure(table[table["cohort"] == "BLCA"].drop(columns="cohort"))
+    single = figures.robustness_figure(table[table["cohort"] == "BLCA"].drop(columns="cohort"))
     assert len([ax for ax in single.axes if ax.get_visible()]) == 1
-    assert report.figure_to_png_bytes(single).startswith(PNG_SIGNATURE)
+    assert figures.figure_to_png_bytes(single).startswith(PNG_SIGNATURE)
 
 
 def test_metrics_bar_figure_puts_percent_and_fractions_on_one_axis():
     table = pd.DataFrame(
         {"model": ["DEGnext", "svc", "svc"], "accuracy": [96.0, 80.0, 90.0], "mcc": [0.9, 0.6, 0.8]}
     )
-    fig = report.metrics_bar_figure(table)
+    fig = figures.metrics_bar_figure(table)
     ax = fig.axes[0]
     heights = sorted(round(p.get_height(), 6) for p in ax.patches)
     assert heights == [0.7, 0.85, 0.9, 0.96]
@@ -211,7 +210,7 @@ def _page(run_info=None, enriched=None, paper=PAPER3) -> str:
              "term_name": ["sig", "ns", "ns"], "size": 5, "overlap": 3,
              "p_value": [1e-6, 0.5, 1.0], "q_value": [3e-6, 0.75, 1.0]}
         )  # fmt: skip
-    png = report.figure_to_png_bytes(report.roc_figure({}, "x"))
+    png = figures.figure_to_png_bytes(figures.roc_figure({}, "x"))
     reporting = {
         "title": "DEGnext report",
         "paper_tables": "../shared/data/paper_tables",
@@ -320,19 +319,19 @@ def test_git_commit_is_unknown_outside_a_checkout(tmp_path):
 
 def test_roc_curves_are_told_apart_and_the_legend_is_outside_the_axes():
     same = (np.array([0, 0, 1]), np.array([0, 1, 1]), 1.0)
-    fig = report.roc_figure({"A": same, "B": same, "C": same}, "ROC")
+    fig = figures.roc_figure({"A": same, "B": same, "C": same}, "ROC")
     full, zoom = fig.axes
     lines = [line for line in full.get_lines() if line.get_label() != "chance"]
     assert len({(line.get_linestyle(), line.get_marker()) for line in lines}) == 3
     assert zoom.get_xlim()[1] == 0.2 and zoom.get_ylim()[0] == 0.8  # the crowded corner
-    report.figure_to_png_bytes(fig)
+    figures.figure_to_png_bytes(fig)
     legend = zoom.get_legend().get_window_extent()
     assert legend.x0 >= zoom.get_window_extent().x1  # right of the data, covering nothing
 
 
 def test_png_dataset_saves_a_figure_and_loads_its_bytes(tmp_path):
     dataset = PNGDataset(filepath=str(tmp_path / "f.png"), save_args={"dpi": 50})
-    dataset.save(report.empty_figure("nothing"))
+    dataset.save(figures.empty_figure("nothing"))
     data = dataset.load()
     assert data.startswith(PNG_SIGNATURE) and data == (tmp_path / "f.png").read_bytes()
 
@@ -344,20 +343,20 @@ def test_predictions_keep_float64_logits_and_auc_uses_them():
     model = DEGnext(16, seed=0).swap_to_binary_head(seed=0)
     with torch.no_grad():  # stretch the head so the logits span -5 .. 40
         model.Lin5.bias.zero_()
-        raw = training.binary_logits(model, features, device="cpu")
+        raw = inference.binary_logits(model, features, device="cpu")
         scale = 45 / (raw.max() - raw.min())
         model.Lin5.weight.mul_(scale)
         model.Lin5.bias.fill_(-5 - scale * raw.min())
     rows = pd.DataFrame({"gene_id": range(40), "symbol": "S", "set": "T3",
                          "label": rng.integers(0, 2, 40)})  # fmt: skip
-    predicted = predict_genes(model, features, rows, "cpu")
+    predicted = inference.predict_genes(model, features, rows, "cpu")
     assert predicted["logit"].dtype == np.float64
     p32 = 1 / (1 + np.exp(-predicted["logit"].to_numpy(np.float32)))
     assert (p32 == 1).sum() >= 5 and predicted.loc[p32 == 1, "logit"].nunique() >= 5
-    options = {"metrics": {"decision": "probability", "aggregate": "whole", "batch_size": 64}}
+    options = {"decision": "probability", "aggregate": "whole", "batch_size": 64}
     exact = roc_auc_score(rows["label"], predicted["logit"])
-    assert score_predictions(predicted, options)["roc_auc"] == pytest.approx(exact, abs=1e-15)
-    curves = nodes._roc_curves(predicted.assign(experiment="general", dataset="X"), "general")
+    assert metrics.score_predictions(predicted, options)["roc_auc"] == pytest.approx(exact, abs=1e-15)
+    curves = figures.roc_curves(predicted.assign(experiment="general", dataset="X"), "general")
     assert curves["X"][2] == pytest.approx(exact, abs=1e-15)
 
 

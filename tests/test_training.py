@@ -8,16 +8,12 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from degnext.errors import DEGnextInputError
-from degnext.nn import training
+from degnext.nn import device, progress, training
+from degnext.nn.cross_validation import cross_validate
+from degnext.nn.device import resolve_device
+from degnext.nn.inference import predict
 from degnext.nn.model import DEGnext
-from degnext.nn.training import (
-    StageParams,
-    cross_validate,
-    fit,
-    fit_sequential,
-    predict,
-    resolve_device,
-)
+from degnext.nn.training import StageParams, fit, fit_sequential
 
 N_SAMPLES = 16
 
@@ -307,10 +303,10 @@ def test_cuda_copies_are_pinned_and_non_blocking_cpu_copies_plain():
             calls.append((str(device), non_blocking))
             return self
 
-    training._to_device(RecordingTensor(), torch.device("cuda"))
+    device.to_device(RecordingTensor(), torch.device("cuda"))
     assert calls == ["pin_memory", ("cuda", True)]
     calls.clear()
-    training._to_device(RecordingTensor(), torch.device("cpu"))
+    device.to_device(RecordingTensor(), torch.device("cpu"))
     assert calls == [("cpu", False)]
 
 
@@ -392,4 +388,4 @@ def test_cross_validation_progress_names_the_fold(caplog):
     ("seconds", "text"), [(41.6, "42 s"), (185, "3 min 05 s"), (3725, "1 h 02 min")]
 )
 def test_eta_reads_at_a_glance(seconds, text):
-    assert training._duration(seconds) == text
+    assert progress.duration(seconds) == text

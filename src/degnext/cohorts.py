@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from degnext.config_loader import LOADER_ARGS, DEGnextConfigLoader
 from degnext.errors import DEGnextInputError
 
 ROLES = ("train", "untrained")
@@ -37,10 +38,8 @@ def run_parameters(project_path: Path | None = None) -> dict[str, Any]:
     """The run's parameters: from the Kedro context when there is one, else read from conf/."""
     if _run_parameters is not None:
         return _run_parameters
-    from degnext.settings import CONFIG_LOADER_ARGS, CONFIG_LOADER_CLASS
-
     conf = (project_path or Path.cwd()) / "conf"
-    loader = CONFIG_LOADER_CLASS(str(conf), env=os.environ.get("KEDRO_ENV"), **CONFIG_LOADER_ARGS)
+    loader = DEGnextConfigLoader(str(conf), env=os.environ.get("KEDRO_ENV"), **LOADER_ARGS)
     return loader["parameters"]
 
 

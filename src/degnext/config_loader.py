@@ -18,6 +18,15 @@ from kedro.config import OmegaConfigLoader
 
 # Top-level parameters that an environment replaces as a whole when its files define them.
 REPLACED_BY_ENVIRONMENT = ("cohorts",)
+# settings.py's CONFIG_LOADER_ARGS; here so that code reading conf/ outside a Kedro session
+# (degnext.cohorts, benchmarks) loads it exactly as a run does without importing the settings.
+LOADER_ARGS = {
+    "base_env": "base",
+    "default_run_env": "local",
+    "merge_strategy": {"parameters": "soft"},
+    # conf/<env>/dask.yml: where DaskRunner finds its cluster (degnext.runners.dask_cluster)
+    "config_patterns": {"dask": ["dask*", "dask*/**"]},
+}
 
 
 class DEGnextConfigLoader(OmegaConfigLoader):

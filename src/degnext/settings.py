@@ -2,7 +2,7 @@
 
 import warnings
 
-from degnext.config_loader import DEGnextConfigLoader
+from degnext.config_loader import LOADER_ARGS, DEGnextConfigLoader
 from degnext.hooks.cohort_registry import CohortRegistryHooks, RunInfoHooks
 from degnext.hooks.failure_output import FailureOutputHooks
 from degnext.hooks.lineage import LineageHooks
@@ -21,15 +21,7 @@ HOOKS = (
 )
 
 CONFIG_LOADER_CLASS = DEGnextConfigLoader
-# Soft merge: an environment or --params section.key=v changes that key, not the whole section
-# (an environment's `cohorts` list still replaces base's: see degnext.config_loader).
-CONFIG_LOADER_ARGS = {
-    "base_env": "base",
-    "default_run_env": "local",
-    "merge_strategy": {"parameters": "soft"},
-    # conf/<env>/dask.yml: where DaskRunner finds its cluster (degnext.runners.dask_cluster)
-    "config_patterns": {"dask": ["dask*", "dask*/**"]},
-}
+CONFIG_LOADER_ARGS = LOADER_ARGS  # soft-merged parameters: see degnext.config_loader
 
 # Two warnings that a normal `kedro run` cannot avoid, filtered by exact category, message and
 # the Kedro module that emits them (every other warning still shows):

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import RandomForestClassifier
@@ -37,6 +38,7 @@ from xgboost import XGBClassifier
 
 from degnext.errors import DEGnextInputError
 
+RULE = "logfc_sign"
 SCALING_KEY = "scaling"
 SCALINGS = ("none", "columns", "rows")
 CALIBRATED = ("svc",)
@@ -250,3 +252,16 @@ def add_gaussian_noise(X: np.ndarray, level_percent: float, rng: np.random.Gener
     sd = X.astype(np.float64).std(axis=1, ddof=1, keepdims=True)
     noise = rng.standard_normal(X.shape) * (level_percent / 100.0) * sd
     return (X + noise).astype(X.dtype if np.issubdtype(X.dtype, np.floating) else np.float64)
+
+
+def normal_count(expression: pd.DataFrame, samples: pd.DataFrame) -> int:
+    """How many leading columns of ``expression`` are normal samples."""
+    condition = samples.set_index("barcode")["condition"].reindex(expression.columns)
+    return int((condition == "normal").sum())
+
+
+def up_probabilities(models: dict, features: np.ndarray, n_normal: int) -> dict[str, np.ndarray]:
+    """P(UR) of every fitted baseline and of the logFC-sign rule for the given rows."""
+    scores = {name: predict_up_probability(model, features) for name, model in models.items()}
+    scores[RULE] = logfc_sign_rule(features, n_normal)
+    return scores

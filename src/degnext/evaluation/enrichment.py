@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import hypergeom
+from scipy.stats import false_discovery_control, hypergeom
 
 from degnext.errors import DEGnextInputError
 
@@ -121,20 +121,6 @@ def check_id_formats(query: Iterable[str], library_genes: Iterable[str]) -> None
         )
 
 
-def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
-    """BH-adjusted q-values (step-up, monotone, capped at 1), in the input order."""
-    p = np.asarray(p_values, dtype=np.float64)
-    n = p.size
-    if n == 0:
-        return p.copy()
-    order = np.argsort(p, kind="stable")
-    scaled = p[order] * n / np.arange(1, n + 1)
-    adjusted = np.minimum.accumulate(scaled[::-1])[::-1]
-    q = np.empty(n)
-    q[order] = np.minimum(adjusted, 1.0)
-    return q
-
-
 def _tested_sets(
     background: set[str], gene_sets: Mapping[str, set[str]], min_size: int, max_size: int
 ) -> dict[str, set[str]]:
@@ -195,7 +181,7 @@ def over_representation(
             "size": [len(m) for m in sets.values()],
             "overlap": k,
             "p_value": p,
-            "q_value": benjamini_hochberg(p),
+            "q_value": false_discovery_control(p, method="bh"),
             "overlap_genes": [";".join(sorted(o)) for o in overlaps],
         }
     )

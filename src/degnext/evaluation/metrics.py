@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from degnext.errors import DEGnextInputError
@@ -159,3 +160,31 @@ def multiclass_metrics(y_true: np.ndarray, probs: np.ndarray) -> dict[str, float
         "log_loss": float(-np.mean(np.log(p_true))),
         "n": int(y.size),
     }
+
+
+def score_predictions(predictions: pd.DataFrame, options: dict) -> dict:
+    """The paper's metrics of per-gene predictions (``label``, ``logit`` columns).
+
+    ``options`` is a pipeline's ``metrics`` block: the whole set at P(UR) >= 0.5 by default, or
+    the release code's variant. Computed from the logits, so the ROC AUC has no ties from a
+    saturated P(UR).
+    """
+    return binary_metrics_from_logits(
+        predictions["label"].to_numpy(),
+        predictions["logit"].to_numpy(),
+        decision=options["decision"],
+        aggregate=options["aggregate"],
+        batch_size=options["batch_size"],
+    )
+
+
+def release_scores(predictions: pd.DataFrame, batch_size: int) -> dict:
+    """The release code's metrics (logit >= 0.5, mean over test batches), keys ``release_*``."""
+    scores = binary_metrics_from_logits(
+        predictions["label"].to_numpy(),
+        predictions["logit"].to_numpy(),
+        decision="logit",
+        aggregate="batch_mean",
+        batch_size=batch_size,
+    )
+    return {f"release_{key}": scores[key] for key in (*SCORE_KEYS, "n_up")}

@@ -14,6 +14,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 from scipy import special
+from scipy.stats import false_discovery_control
 
 from degnext.errors import DEGnextInputError
 from degnext.labeling.nbinom import (
@@ -203,17 +204,6 @@ def exact_test_double_tail(y1: np.ndarray, y2: np.ndarray, dispersion: float,
     return np.minimum(pvals, 1)
 
 
-def bh_fdr(pvalues: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (R's p.adjust(method = "BH"))."""
-    n = len(pvalues)
-    order = np.argsort(-pvalues, kind="stable")
-    ranks = np.arange(n, 0, -1)
-    adjusted = np.minimum.accumulate(n / ranks * pvalues[order])
-    out = np.empty(n)
-    out[order] = np.minimum(adjusted, 1)
-    return out
-
-
 def _split_groups(counts: pd.DataFrame, condition: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     missing = counts.columns.difference(condition.index)
     if len(missing):
@@ -256,7 +246,7 @@ def exact_test(counts: pd.DataFrame, condition: pd.Series, *,
     pseudo = [q2q_rows(y[:, cols], mean_rate, lib[cols], lib_average, disp) for cols in groups]
     pvals = exact_test_double_tail(pseudo[0], pseudo[1], disp)
     table = pd.DataFrame({"logFC": log_fc, "logCPM": ave_log_cpm(y, lib, disp), "PValue": pvals,
-                          "FDR": bh_fdr(pvals)}, index=counts.index)
+                          "FDR": false_discovery_control(pvals, method="bh")}, index=counts.index)
     table.attrs["common_dispersion"] = disp
     return table
 
@@ -304,6 +294,6 @@ def deseq2(counts: pd.DataFrame, condition: pd.Series, seed: int = 0) -> pd.Data
     pvals = res["pvalue"].fillna(1.0).to_numpy()
     common = pd.DataFrame({"logFC": res["log2FoldChange"].fillna(0.0).to_numpy(),
                            "logCPM": ave_log_cpm(y, lib, 0.05), "PValue": pvals,
-                           "FDR": bh_fdr(pvals)}, index=counts.index)
+                           "FDR": false_discovery_control(pvals, method="bh")}, index=counts.index)
     native = res[list(DESEQ2_COLUMNS)].astype("float64").set_axis(counts.index)
     return common.join(native)

@@ -1,8 +1,8 @@
-"""Apply a binary (UR vs DR) DEGnext checkpoint to expression rows.
+"""The one inference path of DEGnext: expression rows in, head outputs, logits, probabilities, calls.
 
-`predict_calls` is the user-facing step: expression rows in, one UR/DR call per gene out. The
-release's load-time perturbation (`release_inputs`) is kept separate, because it is only needed to
-reproduce the authors' printed numbers: a noise-free input is the right default for calling genes.
+Training scores its folds and test sets through it, and the predict pipeline calls genes through
+it. The release's load-time perturbation (`release_inputs`) is kept separate, because it is only
+needed to reproduce the authors' printed numbers: a noise-free input is the right default.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import torch
 from scipy.special import expit
 
 from degnext.errors import DEGnextInputError
+from degnext.nn.device import prepare, resolve_device, to_device
 from degnext.nn.model import DEGnext, reshape_dims
-from degnext.nn.training import resolve_device
 
 Decision = Literal["probability", "logit"]
 
@@ -29,7 +29,7 @@ def _require_binary(model: DEGnext) -> None:
         )
 
 
-def _check_matrix(model: DEGnext, X: np.ndarray, what: str) -> np.ndarray:
+def check_rows(X: np.ndarray, what: str = "expression matrix") -> np.ndarray:
     """(N, n) finite rows (any n: the network pools adaptively), as float32."""
     X = np.asarray(X)
     if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
@@ -43,6 +43,60 @@ def _check_matrix(model: DEGnext, X: np.ndarray, what: str) -> np.ndarray:
     return X.astype(np.float32, copy=False)
 
 
+def outputs(model: DEGnext, X: np.ndarray, batch_size: int, device: str) -> torch.Tensor:
+    """Raw head outputs on CPU, batched, without autograd, for (N, n) or already padded rows.
+
+    Padded rows are what `release_inputs` produces: the release perturbed the zero pad column
+    too, so padding inside the model would change its scores.
+    """
+    xt = torch.from_numpy(np.ascontiguousarray(check_rows(X)))
+    if batch_size < 1:
+        raise DEGnextInputError(f"parameter batch_size must be >= 1, got {batch_size}")
+    dev = resolve_device(device)
+    prepare(model, dev).eval()
+    with torch.inference_mode():
+        chunks = [
+            model(to_device(xt[i : i + batch_size], dev)).float().cpu()
+            for i in range(0, xt.shape[0], batch_size)
+        ]
+    return torch.cat(chunks)
+
+
+def binary_logits(
+    model: DEGnext, X: np.ndarray, *, batch_size: int = 4096, device: str = "auto"
+) -> np.ndarray:
+    """(N,) float64 logits of a binary head: what ROC AUC and ROC curves should rank genes by."""
+    _require_binary(model)
+    return outputs(model, X, batch_size, device).numpy().astype(np.float64)
+
+
+def predict(
+    model: DEGnext, X: np.ndarray, *, batch_size: int = 4096, device: str = "auto"
+) -> np.ndarray:
+    """3-class head: (N, 3) softmax probabilities; binary head: (N,) P(UR) = sigmoid(logit).
+
+    P(UR) is computed in float64: in float32 every logit above ~17 rounds to exactly 1.0.
+    """
+    out = outputs(model, X, batch_size, device)
+    if model.is_binary:
+        return torch.sigmoid(out.double()).numpy()
+    return (out if model.config.softmax_output else out.softmax(dim=1)).numpy()
+
+
+def predict_genes(
+    model: DEGnext, features: np.ndarray, rows: pd.DataFrame, device: str
+) -> pd.DataFrame:
+    """Per-gene UR/DR call with its float64 logit and probability, beside the gene's known label."""
+    logit = binary_logits(model, features, device=device)
+    predicted = (logit >= 0).astype(int)
+    return rows[["gene_id", "symbol", "set", "label"]].assign(
+        logit=logit,
+        p_up=expit(logit),
+        predicted=predicted,
+        call=np.where(predicted == 1, "UR", "DR"),
+    )
+
+
 def release_inputs(X: np.ndarray, model: DEGnext, *, seed: int = 0) -> np.ndarray:
     """The matrix the authors' loader fed their network, for reproducing their printed scores.
 
@@ -52,35 +106,12 @@ def release_inputs(X: np.ndarray, model: DEGnext, *, seed: int = 0) -> np.ndarra
     one-cohort run). Like theirs, the matrix is read as float32, the noise added in float64 and the
     sum handed to the network as float32.
     """
-    X = _check_matrix(model, X, "expression matrix")
+    X = check_rows(X)
     rows, cols, _ = reshape_dims(X.shape[1])
     padded = np.zeros((X.shape[0], rows * cols))
     padded[:, : X.shape[1]] = X
     noise = np.random.RandomState(seed).randn(*padded.shape)
     return (padded + noise).astype(np.float32)
-
-
-def predict_logits(
-    model: DEGnext, X: np.ndarray, *, batch_size: int = 512, device: str = "auto"
-) -> np.ndarray:
-    """(N,) logits of a binary model for (N, n) rows or already padded (N, rows*cols) rows.
-
-    Unlike `training.predict` this also takes padded rows, which `release_inputs` produces: the
-    release perturbed the zero pad column too, so padding inside the model would change scores.
-    """
-    _require_binary(model)
-    X = _check_matrix(model, X, "expression matrix")
-    if batch_size < 1:
-        raise DEGnextInputError(f"parameter batch_size must be >= 1, got {batch_size}")
-    dev = resolve_device(device)
-    model.to(device=dev, memory_format=torch.channels_last).eval()
-    xt = torch.from_numpy(np.ascontiguousarray(X))
-    with torch.inference_mode():
-        chunks = [
-            model(xt[i : i + batch_size].to(dev)).float().cpu()
-            for i in range(0, len(xt), batch_size)
-        ]
-    return torch.cat(chunks).numpy()
 
 
 def _check_decision(threshold: float, decision: str) -> None:
@@ -137,13 +168,13 @@ def predict_calls(
             f"column {expression.columns[col]!r}"
         )
     _check_decision(threshold, decision)
-    logit = predict_logits(model, values, device=device)
+    logit = binary_logits(model, values, device=device)
     call = calls_from_logits(logit, threshold=threshold, decision=decision)
     return pd.DataFrame(
         {
             "gene": expression.index.to_numpy(),
-            "p_up": expit(logit.astype(np.float64)),
-            "logit": logit.astype(np.float64),
+            "p_up": expit(logit),
+            "logit": logit,
             "call": np.where(call == 1, "UR", "DR"),
         }
     )

@@ -1,4 +1,4 @@
-"""Fast training, cross-validation and inference for DEGnext.
+"""Fast training of DEGnext: one stage (first level or fine-tune) over one or several cohorts.
 
 Speed comes from doing no per-sample Python work: the whole matrix is one tensor (padded once,
 moved to the device once), each epoch draws one seeded permutation and slices batches out of it,
@@ -13,9 +13,7 @@ checks both). Optional bf16 autocast trades precision for speed and is off by de
 from __future__ import annotations
 
 import contextlib
-import logging
-import os
-import time
+import copy
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -26,14 +24,13 @@ import torch
 from torch import nn
 
 from degnext.errors import DEGnextInputError
-from degnext.evaluation.metrics import multiclass_metrics
+from degnext.nn.device import prepare, resolve_device, to_device
+from degnext.nn.inference import check_rows
 from degnext.nn.model import DEGnext
-
-logger = logging.getLogger(__name__)
+from degnext.nn.progress import Progress
 
 LossName = Literal["cross_entropy", "bce"]
 AMP_DTYPES = {"bfloat16": torch.bfloat16, "bf16": torch.bfloat16}
-MEMORY_FORMATS = {"channels_last": torch.channels_last, "contiguous": torch.contiguous_format}
 SAMPLINGS = ("uniform", "balanced")
 
 
@@ -71,28 +68,9 @@ class StageParams:
         return cls(**{"epochs": 31, "batch_size": 64, **overrides})
 
 
-def resolve_device(device: str = "auto") -> torch.device:
-    """'auto' -> CUDA when present, else CPU; anything else is passed to torch.device."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except RuntimeError as err:
-        raise DEGnextInputError(f"parameter device: unknown device {device!r}") from err
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise DEGnextInputError(f"parameter device: {device!r} requested but CUDA is not available")
-    return resolved
-
-
-def _check_xy(model: DEGnext, X: np.ndarray, y: np.ndarray | None) -> None:
-    X = np.asarray(X)
-    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
-        raise DEGnextInputError(f"expression matrix must be (genes, samples), got {X.shape}")
-    if not np.isfinite(X).all():
-        bad = int(np.argwhere(~np.isfinite(X))[0, 0])
-        raise DEGnextInputError(f"expression matrix has a NaN/inf value in row {bad}")
-    if y is None:
-        return
+def _check_labels(model: DEGnext, X: np.ndarray, y: np.ndarray) -> None:
+    """Rows as inference takes them, and one label of this head per row."""
+    check_rows(X)
     y = np.asarray(y)
     if y.shape != (X.shape[0],):
         raise DEGnextInputError(
@@ -124,29 +102,6 @@ def _autocast(device: torch.device, amp_dtype: str | None) -> contextlib.Abstrac
             f"parameter amp_dtype must be None or 'bfloat16', got {amp_dtype!r}"
         )
     return torch.autocast(device.type, dtype=AMP_DTYPES[amp_dtype])
-
-
-def _to_device(t: torch.Tensor, device: torch.device) -> torch.Tensor:
-    if device.type == "cuda":
-        return t.pin_memory().to(device, non_blocking=True)
-    return t.to(device)
-
-
-def _limit_threads() -> None:
-    """No more intra-op threads than CPUs this process may use (containers often report more)."""
-    allowed = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if allowed and torch.get_num_threads() > allowed:
-        torch.set_num_threads(allowed)
-
-
-def _prepare(model: DEGnext, device: torch.device, memory_format: str = "channels_last") -> DEGnext:
-    if memory_format not in MEMORY_FORMATS:
-        raise DEGnextInputError(
-            f"parameter memory_format must be one of {sorted(MEMORY_FORMATS)}, got {memory_format!r}"
-        )
-    if device.type == "cpu":
-        _limit_threads()
-    return model.to(device=device, memory_format=MEMORY_FORMATS[memory_format])
 
 
 def fit(
@@ -219,7 +174,7 @@ def fit_sequential(
     if not datasets:
         raise DEGnextInputError(f"{stage}: no training rows in any cohort")
     for X, y in datasets:
-        _check_xy(model, X, y)
+        _check_labels(model, np.asarray(X), y)
     if input_noise_std < 0:
         raise DEGnextInputError(f"parameter input_noise_std must be >= 0, got {input_noise_std}")
     dev = resolve_device(device)
@@ -228,7 +183,7 @@ def fit_sequential(
     gen = torch.Generator().manual_seed(seed)
     tensors = [_training_tensors(model, X, y, input_noise_std, gen, dev) for X, y in datasets]
 
-    _prepare(model, dev, memory_format).train()
+    prepare(model, dev, memory_format).train()
     opt = torch.optim.Adam(
         model.parameters(),
         lr=params.lr,
@@ -238,7 +193,7 @@ def fit_sequential(
     )
     bs = int(params.batch_size)
     records: list[dict] = []
-    progress = _Progress(
+    progress = Progress(
         f"{' + '.join(cohorts) or 'model'} {stage.replace('_', ' ')}",
         int(params.epochs),
         log_every_s,
@@ -289,55 +244,6 @@ def _epoch_order(y: torch.Tensor, sampling: str, gen: torch.Generator) -> torch.
     return torch.multinomial(weights, n, replacement=True, generator=gen)
 
 
-class _Progress:
-    """Log lines of one training stage: what trains, epoch i/n, loss, speed and ETA.
-
-    A line at the start and after the first epoch, so that a long node is never silent, then
-    at most one every ``every_s`` seconds, and one after the last epoch.
-    """
-
-    def __init__(self, label: str, epochs: int, every_s: float) -> None:
-        self.label, self.epochs, self.every_s = label, epochs, every_s
-        self.started = self.last_line = time.perf_counter()
-        self.genes_per_epoch = 0
-
-    def start(self, genes_per_epoch: int, device: torch.device) -> None:
-        self.genes_per_epoch = genes_per_epoch
-        logger.info(
-            "%s: %d epochs over %d genes on %s", self.label, self.epochs, genes_per_epoch, device
-        )
-        self.started = self.last_line = time.perf_counter()
-
-    def epoch_done(self, epoch: int, loss: float) -> None:
-        now = time.perf_counter()
-        if epoch not in (1, self.epochs) and now - self.last_line < self.every_s:
-            return
-        self.last_line = now
-        elapsed = now - self.started
-        eta_s = elapsed / epoch * (self.epochs - epoch)
-        rate = self.genes_per_epoch * epoch / elapsed if elapsed > 0 else float("inf")
-        logger.info(
-            "%s: epoch %d/%d, loss %.4f, %.0f genes/s, ETA %s",
-            self.label,
-            epoch,
-            self.epochs,
-            loss,
-            rate,
-            _duration(eta_s),
-            extra={"progress": {"epoch": epoch, "loss": loss, "genes_per_s": rate, "eta_s": eta_s}},
-        )
-
-
-def _duration(seconds: float) -> str:
-    """'42 s', '3 min 05 s' or '1 h 02 min': an ETA one can read at a glance."""
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
-
-
 def _training_tensors(
     model: DEGnext,
     X: np.ndarray,
@@ -351,124 +257,47 @@ def _training_tensors(
     if input_noise_std > 0:
         xt = xt + input_noise_std * torch.randn(xt.shape, generator=gen)
     yt = torch.as_tensor(np.asarray(y), dtype=torch.float32 if model.is_binary else torch.long)
-    return _to_device(xt.contiguous(), dev), _to_device(yt, dev)
+    return to_device(xt.contiguous(), dev), to_device(yt, dev)
 
 
-def _outputs(model: DEGnext, X: np.ndarray, batch_size: int, device: str) -> torch.Tensor:
-    """Raw head outputs on CPU, batched, without autograd."""
-    _check_xy(model, X, None)
-    dev = resolve_device(device)
-    _prepare(model, dev).eval()
-    xt = torch.from_numpy(np.array(X, dtype=np.float32))
-    chunks = []
-    with torch.inference_mode():
-        for i in range(0, xt.shape[0], batch_size):
-            chunks.append(model(_to_device(xt[i : i + batch_size], dev)).float().cpu())
-    return torch.cat(chunks)
+def stage_params(params: dict, stage: str) -> StageParams:
+    """Typed settings of one stage (``first_level`` or ``fine_tune``) of a pipeline's parameters."""
+    settings = dict(params[stage])
+    settings["betas"] = tuple(settings["betas"])
+    return StageParams(**settings)
 
 
-def binary_logits(
-    model: DEGnext, X: np.ndarray, *, batch_size: int = 4096, device: str = "auto"
-) -> np.ndarray:
-    """(N,) float64 logits of a binary head: what ROC AUC and ROC curves should rank genes by."""
-    if not model.is_binary:
-        raise DEGnextInputError("binary_logits needs a binary (fine-tuned, n_outputs=1) model")
-    return _outputs(model, X, batch_size, device).numpy().astype(np.float64)
+def train_stage(
+    model: DEGnext,
+    datasets: list[tuple[np.ndarray, np.ndarray]],
+    params: dict,
+    stage: str,
+    cohorts: list[str],
+    label: str | None = None,
+) -> pd.DataFrame:
+    """Train ``model`` in place on the cohorts' datasets in turn with the settings of ``stage``.
 
-
-def predict(
-    model: DEGnext, X: np.ndarray, *, batch_size: int = 4096, device: str = "auto"
-) -> np.ndarray:
-    """3-class head: (N, 3) softmax probabilities; binary head: (N,) P(UR) = sigmoid(logit).
-
-    P(UR) is computed in float64: in float32 every logit above ~17 rounds to exactly 1.0.
+    ``label`` (default: ``stage``) is how the progress lines and the provenance call the stage.
     """
-    out = _outputs(model, X, batch_size, device)
-    if model.is_binary:
-        return torch.sigmoid(out.double()).numpy()
-    return (out if model.config.softmax_output else out.softmax(dim=1)).numpy()
+    return fit_sequential(
+        model,
+        datasets,
+        stage_params(params, stage),
+        seed=params["seed"],
+        device=params["device"],
+        input_noise_std=params["input_noise_std"],
+        stage=label or stage,
+        cohorts=cohorts,
+    )
 
 
-def _validation_loss(model: DEGnext, out: torch.Tensor, y: np.ndarray) -> float:
-    if model.is_binary:
-        return float(
-            nn.functional.binary_cross_entropy_with_logits(out, torch.as_tensor(y).float())
-        )
-    return float(nn.functional.cross_entropy(out, torch.as_tensor(y).long()))
-
-
-def cross_validate(
-    X: np.ndarray,
-    y: np.ndarray,
-    folds: np.ndarray,
-    params: StageParams,
-    *,
-    seed: int,
-    device: str = "auto",
-    n_outputs: int = 3,
-    cohorts: Sequence[str] = (),
-    **fit_kwargs: object,
-) -> tuple[dict[int, DEGnext], pd.DataFrame]:
-    """k-fold CV: train on k-1 folds, validate on the held-out one; every fold's model and scores.
-
-    The table's ``best`` column marks the fold to keep: highest validation accuracy, ties broken
-    by lower validation loss, then lower fold id. All models are returned because the paper's
-    Table 2 averages the T3 metrics of the five fold models. Every fold starts from the same
-    seeded initial weights, so folds differ only in their data.
-    """
-    X, y, folds = np.asarray(X), np.asarray(y), np.asarray(folds)
-    if folds.shape != (X.shape[0],) or not np.issubdtype(folds.dtype, np.integer):
-        raise DEGnextInputError(
-            f"folds must be one integer fold id per gene row ({X.shape[0]}), "
-            f"got shape {folds.shape} dtype {folds.dtype}"
-        )
-    fold_ids = np.unique(folds)
-    if fold_ids.size < 2:
-        raise DEGnextInputError(
-            f"folds must hold at least 2 distinct fold ids, got {fold_ids.tolist()}"
-        )
-    rows, models = [], {}
-    for position, fold in enumerate(fold_ids, start=1):
-        val = folds == fold
-        model = DEGnext(X.shape[1], n_outputs, seed=seed)
-        fit(
-            model,
-            X[~val],
-            y[~val],
-            params,
-            seed=seed,
-            device=device,
-            stage=f"first_level fold {fold} ({position} of {fold_ids.size})",
-            cohorts=cohorts,
-            **fit_kwargs,
-        )
-        out = _outputs(model, X[val], 4096, device)
-        probs = torch.sigmoid(out).numpy() if model.is_binary else out.softmax(dim=1).numpy()
-        if model.is_binary:
-            probs = np.stack([1 - probs, probs], axis=1)
-        scores = multiclass_metrics(y[val], probs)
-        rows.append(
-            {
-                "fold": int(fold),
-                "n_train": int((~val).sum()),
-                "n_val": int(val.sum()),
-                "accuracy": scores["accuracy"],
-                "weighted_f1": scores["f_measure"],
-                "loss": _validation_loss(model, out, y[val]),
-            }
-        )
-        models[int(fold)] = model
-        logger.info(
-            "%s first level fold %d: validation accuracy %.2f%%, loss %.4f",
-            " + ".join(cohorts) or "model",
-            fold,
-            scores["accuracy"],
-            rows[-1]["loss"],
-        )
-    table = pd.DataFrame(rows)
-    best = table.sort_values(["accuracy", "loss", "fold"], ascending=[False, True, True])["fold"]
-    table["best"] = table["fold"] == best.iloc[0]
-    for fold, model in models.items():
-        model.provenance["cv"] = table.to_dict(orient="records")
-        model.provenance["fold"] = fold
-    return models, table
+def fine_tuned(
+    first_level_model: DEGnext,
+    datasets: list[tuple[np.ndarray, np.ndarray]],
+    params: dict,
+    cohorts: list[str],
+    label: str = "fine_tune",
+) -> tuple[DEGnext, pd.DataFrame]:
+    """A copy of the first-level model with the binary head, trained on the cohorts' F1 rows."""
+    model = copy.deepcopy(first_level_model).swap_to_binary_head(seed=params["seed"])
+    return model, train_stage(model, datasets, params, "fine_tune", cohorts, label)

@@ -15,8 +15,6 @@ import pandas as pd
 from degnext.data.splits import gene_rows
 from degnext.evaluation import baselines, metrics
 
-RULE = "logfc_sign"
-
 
 def training_rows(
     expression: pd.DataFrame, splits: pd.DataFrame
@@ -28,12 +26,6 @@ def training_rows(
     rows = pd.concat([part[2] for part in parts], ignore_index=True)
     binary = labels != 2
     return features[binary], labels[binary], rows[binary].reset_index(drop=True)
-
-
-def normal_count(expression: pd.DataFrame, samples: pd.DataFrame) -> int:
-    """How many leading columns of ``expression`` are normal samples."""
-    condition = samples.set_index("barcode")["condition"].reindex(expression.columns)
-    return int((condition == "normal").sum())
 
 
 def train_baselines(
@@ -54,21 +46,12 @@ def _fit_every_model(params: dict, features: np.ndarray, labels: np.ndarray) -> 
     }
 
 
-def up_probabilities(models: dict, features: np.ndarray, n_normal: int) -> dict[str, np.ndarray]:
-    """P(UR) of every baseline and of the logFC-sign rule for the given rows."""
-    scores = {
-        name: baselines.predict_up_probability(model, features) for name, model in models.items()
-    }
-    scores[RULE] = baselines.logfc_sign_rule(features, n_normal)
-    return scores
-
-
 def evaluate_baselines(
     baseline_models: dict, expression: pd.DataFrame, splits: pd.DataFrame, samples: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-gene predictions on T3 and one metrics row per model."""
     features, labels, rows = gene_rows(expression, splits, ("T3",))
-    scores = up_probabilities(baseline_models, features, normal_count(expression, samples))
+    scores = baselines.up_probabilities(baseline_models, features, baselines.normal_count(expression, samples))
     return _prediction_tables(rows, labels, scores)
 
 
@@ -109,7 +92,7 @@ def train_transfer_baselines(baselines_params: dict, *cohort_data: pd.DataFrame)
         cohort_data[::3], cohort_data[1::3], cohort_data[2::3], strict=True
     ):
         features, cohort_labels, _ = training_rows(expression, splits)
-        profiles.append(_profile(features, normal_count(expression, samples), n_quantiles))
+        profiles.append(_profile(features, baselines.normal_count(expression, samples), n_quantiles))
         labels.append(cohort_labels)
     return _fit_every_model(baselines_params, np.vstack(profiles), np.concatenate(labels))
 
@@ -123,11 +106,11 @@ def evaluate_transfer_baselines(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-gene predictions on an untrained cohort's Q (F1 + T3) and one metrics row per model."""
     raw, labels, rows = gene_rows(expression, splits, ("F1", "T3"))
-    n_normal = normal_count(expression, samples)
+    n_normal = baselines.normal_count(expression, samples)
     profiles = _profile(raw, n_normal, baselines_params["transfer"]["n_quantiles"])
     scores = {
         name: baselines.predict_up_probability(model, profiles)
         for name, model in transfer_baseline_models.items()
     }
-    scores[RULE] = baselines.logfc_sign_rule(raw, n_normal)
+    scores[baselines.RULE] = baselines.logfc_sign_rule(raw, n_normal)
     return _prediction_tables(rows, labels, scores)

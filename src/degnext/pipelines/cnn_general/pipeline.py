@@ -43,7 +43,7 @@ def _template() -> Pipeline:
                 tags=["gpu"],
             ),
             node(
-                nodes.evaluate_folds_on_t3,
+                nodes.fine_tune_folds,
                 inputs=[
                     "first_level_fold_models",
                     "cv_folds",
@@ -53,8 +53,15 @@ def _template() -> Pipeline:
                     *params,
                     "params:cohort_name",
                 ],
+                outputs="fine_tuned_fold_models",
+                name="fine_tune_folds",
+                tags=["gpu"],
+            ),
+            node(
+                nodes.score_folds_on_t3,
+                inputs=["fine_tuned_fold_models", "cv_folds", "expression", "splits", *params],
                 outputs="t3_fold_metrics",
-                name="evaluate_folds_on_t3",
+                name="score_folds_on_t3",
                 tags=["gpu"],
             ),
         ]

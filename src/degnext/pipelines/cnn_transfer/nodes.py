@@ -7,15 +7,14 @@ take cohorts with different numbers of samples.
 
 from __future__ import annotations
 
-import copy
-
 import pandas as pd
 
 from degnext import cohorts
 from degnext.data.splits import gene_rows
 from degnext.errors import DEGnextInputError
+from degnext.evaluation import metrics
+from degnext.nn import inference, training
 from degnext.nn.model import DEGnext, from_published
-from degnext.pipelines.cnn_general.nodes import predict_genes, score_predictions, train_stage
 
 
 def require_transfer_cohorts(configured: dict) -> None:
@@ -46,7 +45,7 @@ def train_transfer_first_level(
     """3-class training over every train cohort's T1, cohorts in turn within each epoch."""
     datasets = _cohort_rows(cohort_data, ("T1",), {0, 1, 2})
     model = DEGnext(n_inputs=datasets[0][0].shape[1], n_outputs=3, seed=cnn_transfer["seed"])
-    history = train_stage(
+    history = training.train_stage(
         model, datasets, cnn_transfer, "first_level", train, "transfer first_level"
     )
     return model, history.assign(stage="first_level")
@@ -61,8 +60,9 @@ def fine_tune_transfer(
 ) -> tuple[DEGnext, pd.DataFrame]:
     """Binary head, then fine-tuning over every train cohort's F1 in turn."""
     datasets = _cohort_rows(cohort_data, ("F1",), {0, 1})
-    model = copy.deepcopy(first_level_model).swap_to_binary_head(seed=cnn_transfer["seed"])
-    history = train_stage(model, datasets, cnn_transfer, "fine_tune", train, "transfer fine_tune")
+    model, history = training.fine_tuned(
+        first_level_model, datasets, cnn_transfer, train, "transfer fine_tune"
+    )
     return model, pd.concat(
         [first_level_history, history.assign(stage="fine_tune")], ignore_index=True
     )
@@ -85,5 +85,5 @@ def predict_untrained(
 ) -> tuple[pd.DataFrame, dict]:
     """Predict all of Q (F1 + T3) of a cohort the model never saw, and score it."""
     features, _, rows = gene_rows(expression, splits, ("F1", "T3"))
-    predictions = predict_genes(transfer_model, features, rows, cnn_transfer["device"])
-    return predictions, score_predictions(predictions, cnn_transfer)
+    predictions = inference.predict_genes(transfer_model, features, rows, cnn_transfer["device"])
+    return predictions, metrics.score_predictions(predictions, cnn_transfer["metrics"])

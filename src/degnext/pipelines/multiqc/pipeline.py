@@ -2,8 +2,8 @@
 
 from kedro.pipeline import Pipeline, node
 
+from degnext.evaluation import figures
 from degnext.labeling.exports import multiqc_table
-from degnext.pipelines.reporting import nodes as reporting
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -22,19 +22,19 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="transfer_table",
             ),
             node(
-                reporting.general_roc_figure,
+                figures.general_roc_figure,
                 "reporting.predicted_genes",
                 "multiqc.roc_general_figure",
                 name="roc_general_figure",
             ),
             node(
-                reporting.transfer_roc_figure,
+                figures.transfer_roc_figure,
                 "reporting.predicted_genes",
                 "multiqc.roc_transfer_figure",
                 name="roc_transfer_figure",
             ),
             node(
-                reporting.plot_robustness,
+                figures.plot_robustness,
                 "reporting.robustness_table",
                 "multiqc.robustness_figure",
                 name="robustness_figure",

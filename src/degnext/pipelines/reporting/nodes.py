@@ -10,9 +10,8 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score, roc_curve
 
-from degnext.evaluation import enrichment, metrics, report
+from degnext.evaluation import enrichment, metrics
 
 matplotlib.use("Agg")
 
@@ -245,46 +244,6 @@ def predicted_genes(
     if "logit" not in combined:  # predictions saved before logits were stored
         combined["logit"] = np.nan
     return combined[columns]
-
-
-def _roc_curves(predicted: pd.DataFrame, experiment: str) -> dict:
-    """ROC curve and AUC per cohort, ranked by the float64 logit (no ties from a saturated P(UR))."""
-    curves = {}
-    for name, table in predicted[predicted["experiment"] == experiment].groupby(
-        "dataset", sort=False
-    ):
-        if table["label"].nunique() == 2:
-            score = table["logit"] if table["logit"].notna().all() else table["p_up"]
-            fpr, tpr, _ = roc_curve(table["label"], score.astype(np.float64))
-            curves[name] = (fpr, tpr, roc_auc_score(table["label"], score.astype(np.float64)))
-    return curves
-
-
-def general_roc_figure(predicted: pd.DataFrame):
-    """ROC curves of general learning on T3 for every cohort, like the paper's Fig. 3."""
-    return report.roc_figure(
-        _roc_curves(predicted, "general"), "General learning: ROC on T3 (best fold's model)"
-    )
-
-
-def transfer_roc_figure(predicted: pd.DataFrame):
-    """ROC curves of the transfer model on each untrained cohort's Q, like the paper's Fig. 4."""
-    return report.roc_figure(
-        _roc_curves(predicted, "transfer"), "Transfer learning: ROC on Q of untrained cohorts"
-    )
-
-
-def plot_robustness(robustness: pd.DataFrame):
-    """Mean accuracy (over cohorts and seeds) against noise level for each model, like Fig. 5B."""
-    if robustness.empty:
-        return report.empty_figure("Robustness was not run (general learning is off)")
-    per_model = (
-        robustness.groupby(["model", "noise_level"])["mean_accuracy"]
-        .agg(["mean", "std"])
-        .reset_index()
-    )
-    per_model = per_model.rename(columns={"mean": "mean_accuracy", "std": "sd_accuracy"})
-    return report.robustness_figure(per_model)
 
 
 def uses_synthetic_sets(reporting: dict) -> bool:

@@ -2,6 +2,7 @@
 
 from kedro.pipeline import Pipeline, node
 
+from degnext.evaluation import figures
 from degnext.pipelines.reporting import nodes, page
 
 
@@ -108,19 +109,19 @@ def create_pipeline(
                 name="predicted_genes",
             ),
             node(
-                nodes.general_roc_figure,
+                figures.general_roc_figure,
                 "reporting.predicted_genes",
                 "reporting.roc_figure",
                 name="roc_figure",
             ),
             node(
-                nodes.transfer_roc_figure,
+                figures.transfer_roc_figure,
                 "reporting.predicted_genes",
                 "reporting.roc_transfer_figure",
                 name="roc_transfer_figure",
             ),
             node(
-                nodes.plot_robustness,
+                figures.plot_robustness,
                 "reporting.robustness_table",
                 "reporting.robustness_figure",
                 name="robustness_figure",

@@ -12,9 +12,8 @@ import pandas as pd
 
 from degnext.data.splits import gene_rows
 from degnext.evaluation import baselines
-from degnext.nn import training
+from degnext.nn import inference
 from degnext.nn.model import DEGnext
-from degnext.pipelines.baselines.nodes import normal_count, up_probabilities
 
 CNN = "DEGnext"
 
@@ -31,13 +30,13 @@ def noise_robustness(
     """One row per (model, noise level, seed) with the accuracy (%) on noisy T3."""
     device = cnn_general["device"]
     features, labels, _ = gene_rows(expression, splits, ("T3",))
-    n_normal = normal_count(expression, samples)
+    n_normal = baselines.normal_count(expression, samples)
     records = []
     for level in [0, *params["noise_levels"]]:
         for seed in params["seeds"] if level else params["seeds"][:1]:
             noisy = baselines.add_gaussian_noise(features, level, np.random.default_rng(seed))
-            scores = up_probabilities(baseline_models, noisy, n_normal)
-            scores[CNN] = training.predict(general_model, noisy, device=device)
+            scores = baselines.up_probabilities(baseline_models, noisy, n_normal)
+            scores[CNN] = inference.predict(general_model, noisy, device=device)
             records += [
                 {
                     "model": name,
