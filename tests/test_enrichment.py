@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from degnext.data import gene_sets
 from degnext.errors import DEGnextInputError
 from degnext.evaluation import enrichment
 
@@ -30,8 +31,8 @@ def bh_by_hand(p_values: list[float]) -> list[float]:
 
 
 @pytest.fixture
-def library() -> enrichment.GeneSetLibrary:
-    return enrichment.read_gmt(DATA / "tiny.gmt")
+def library() -> gene_sets.GeneSetLibrary:
+    return gene_sets.read_gmt(DATA / "tiny.gmt")
 
 
 def test_read_gmt_keeps_genes_and_readable_descriptions(library):
@@ -48,10 +49,10 @@ def test_read_gmt_names_the_malformed_line(tmp_path):
     path = tmp_path / "bad.gmt"
     path.write_text("OK\tdesc\tG1\tG2\n\nBROKEN\tno genes here\n")
     with pytest.raises(DEGnextInputError, match=r"bad\.gmt, line 3"):
-        enrichment.read_gmt(path)
+        gene_sets.read_gmt(path)
     path.write_text("S\td\tG1\nS\td\tG2\n")
     with pytest.raises(DEGnextInputError, match=r"line 2: gene set 'S' appears twice"):
-        enrichment.read_gmt(path)
+        gene_sets.read_gmt(path)
 
 
 def test_over_representation_matches_hand_computed_hypergeometric(library):
@@ -105,21 +106,21 @@ def test_unknown_gene_id_format_is_a_clear_error(library):
 
 def test_go_annotations_propagate_to_ancestors():
     obo, gaf = DATA / "toy_go.obo", DATA / "toy_go.gaf"
-    go = enrichment.read_go(obo, gaf)
+    go = gene_sets.read_go(obo, gaf)
     assert go["GO:0000003"] == {"GENEA", "GENEC"}  # GENEC annotated to the alt id GO:0000099
     assert go["GO:0000002"] == {"GENEA", "GENEB", "GENEC"}  # GENEB via part_of; GENED is NOT
     assert go["GO:0000001"] == {"GENEA", "GENEB", "GENEC", "GENEF"}
     assert "GENEF" not in go["GO:0000003"]  # regulates is not propagated
     assert "GO:0000005" not in go  # obsolete
     assert go.names["GO:0000002"] == "toy adhesion"
-    is_a_only = enrichment.read_go(obo, gaf, part_of=False)
+    is_a_only = gene_sets.read_go(obo, gaf, part_of=False)
     assert is_a_only["GO:0000002"] == {"GENEA", "GENEC"}
-    bp = enrichment.read_go(obo, gaf, namespaces=["biological_process"])
+    bp = gene_sets.read_go(obo, gaf, namespaces=["biological_process"])
     assert "GO:0000010" not in bp
 
 
 def test_go_library_names_reach_the_table():
-    go = enrichment.read_go(DATA / "toy_go.obo", DATA / "toy_go.gaf")
+    go = gene_sets.read_go(DATA / "toy_go.obo", DATA / "toy_go.gaf")
     background = {f"GENE{c}" for c in "ABCDEFG"} | {f"OTHER{i}" for i in range(10)}
     table = enrichment.over_representation({"GENEA", "GENEC"}, background, go, min_size=1)
     assert table.loc[0, "term"] == "GO:0000003"
@@ -130,7 +131,7 @@ def test_gaf_errors_name_the_line(tmp_path):
     gaf = tmp_path / "bad.gaf"
     gaf.write_text("!gaf-version: 2.2\nUniProtKB\tP1\tA\t\tGO:1\n")
     with pytest.raises(DEGnextInputError, match=r"bad\.gaf, line 2"):
-        enrichment.read_go(DATA / "toy_go.obo", gaf)
+        gene_sets.read_go(DATA / "toy_go.obo", gaf)
 
 
 def test_synthetic_gene_sets_are_deterministic():

@@ -1,33 +1,14 @@
 import pandas as pd
 import pytest
 
+from degnext.data.cohort import Cohort
+from degnext.data.release import read_release
+from degnext.data.sources import load_cohort
 from degnext.errors import DEGnextInputError
-from degnext.pipelines.ingestion.nodes import ingest_cohort, ingest_release, read_disease_genes
+from degnext.pipelines.ingestion.nodes import ingest_cohort, ingest_release
 from degnext.pipelines.labeling.nodes import drop_outlier_samples
 
-
-def test_disease_genes_from_a_list_file_with_header_and_duplicates(tmp_path):
-    path = tmp_path / "genes.csv"
-    path.write_text("symbol\nTP53\nBRCA1\nTP53\n\n")
-    genes = read_disease_genes({"disease_genes": str(path)}, "X")
-    assert list(genes["symbol"]) == ["BRCA1", "TP53"]
-
-
-def test_disease_genes_from_a_gmt_set(tmp_path):
-    path = tmp_path / "lib.gmt"
-    path.write_text("SET_A\tdesc\tEGFR\tMYC\nSET_B\tdesc\tKRAS\n")
-    genes = read_disease_genes({"disease_genes": f"{path}::SET_A"}, "X")
-    assert list(genes["symbol"]) == ["EGFR", "MYC"]
-    with pytest.raises(DEGnextInputError, match="SET_C"):
-        read_disease_genes({"disease_genes": f"{path}::SET_C"}, "X")
-
-
-def test_disease_genes_missing_is_an_error_unless_opted_out(tmp_path):
-    with pytest.raises(DEGnextInputError, match="cohorts.X.disease_genes"):
-        read_disease_genes({}, "X")
-    assert read_disease_genes({"disease_genes": "none"}, "X").empty
-    with pytest.raises(DEGnextInputError, match="no file"):
-        read_disease_genes({"disease_genes": str(tmp_path / "absent.txt")}, "X")
+NO_GENES = pd.DataFrame({"symbol": pd.Series(dtype=str)})
 
 
 def test_cohort_without_normal_samples_stops_naming_it(tmp_path):
@@ -36,18 +17,12 @@ def test_cohort_without_normal_samples_stops_naming_it(tmp_path):
         index=pd.Index(["ENSG00000141510", "ENSG00000012048"], name="gene_id"),
     )
     counts.to_csv(tmp_path / "counts.csv")
-    cohort = {
-        "source": "matrix",
-        "matrix": {"path": str(tmp_path / "counts.csv")},
-        "disease_genes": "none",
-    }
-    with pytest.raises(DEGnextInputError, match="normal"):
-        ingest_cohort(cohort, {"sources": {"matrix": {}}}, name="NOPE")
-
-
-def test_unknown_source_names_the_parameter():
-    with pytest.raises(DEGnextInputError, match="cohorts.X.source"):
-        ingest_cohort({"source": "ftp"}, {"sources": {"gdc": {}}}, name="X")
+    with pytest.raises(DEGnextInputError, match="normal"):  # the reader refuses it first
+        load_cohort("matrix", {"path": str(tmp_path / "counts.csv")})
+    samples = pd.DataFrame({"barcode": counts.columns, "condition": ["tumor", "tumor"]})
+    cohort = Cohort(counts, samples, pd.DataFrame(index=counts.index))
+    with pytest.raises(DEGnextInputError, match="cohort 'NOPE' has no normal samples"):
+        ingest_cohort(NO_GENES, cohort, name="NOPE")
 
 
 def test_negative_or_missing_counts_stop_before_any_training():
@@ -67,8 +42,9 @@ def test_negative_or_missing_counts_stop_before_any_training():
 def test_release_cohort_becomes_expression_splits_and_samples(shared):
     ingestion = {"sources": {"release": {"root": str(shared / "data/degnext_release")}}}
     splitting = {"n_folds": 5, "seed": 1, "test_fraction": 0.2}
+    release = read_release(shared / "data/degnext_release", "BLCA")
     expression, splits, samples = ingest_release(
-        {"release": {"n_normal": 19}}, ingestion, splitting, name="BLCA"
+        release, {"release": {"n_normal": 19}}, ingestion, splitting, name="BLCA"
     )
     assert set(splits["set"]) == {"T1", "F1", "T3"}  # T2 stands in for the unreleased T1
     assert (
@@ -77,7 +53,7 @@ def test_release_cohort_becomes_expression_splits_and_samples(shared):
     assert expression.shape[1] == 433 and list(samples["condition"]).count("normal") == 19
     assert set(splits["gene_id"]) <= set(expression.index)
     with pytest.raises(DEGnextInputError, match="n_normal"):
-        ingest_release({"release": {"n_normal": 500}}, ingestion, splitting, name="BLCA")
+        ingest_release(release, {"release": {"n_normal": 500}}, ingestion, splitting, "BLCA")
 
 
 def test_counts_columns_missing_from_the_sample_sheet_are_named():
@@ -96,7 +72,11 @@ def test_first_level_evaluation_without_t2_says_why(shared):
 
     ingestion = {"sources": {"release": {"root": str(shared / "data/degnext_release")}}}
     expression, splits, _ = ingest_release(
-        {"release": {"n_normal": 11}}, ingestion, {"n_folds": 5, "seed": 1}, name="ESCA"
+        read_release(shared / "data/degnext_release", "ESCA"),
+        {"release": {"n_normal": 11}},
+        ingestion,
+        {"n_folds": 5, "seed": 1},
+        name="ESCA",
     )
     metrics = evaluate_first_level(
         DEGnext(expression.shape[1], seed=0), expression, splits, {"device": "cpu"}

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from degnext.data.annotations import load_gencode
+from degnext.data.annotations import load_gencode, load_gene_info
 from degnext.errors import DEGnextInputError
 from degnext.labeling.preprocessing import strip_version
 from degnext.pipelines.labeling import nodes
@@ -38,11 +38,12 @@ def test_node_chain_without_hgnc_filter_equals_tcgabiolinks(shared):
     samples["condition"] = np.where(samples["barcode"].str[13:15] == "11", "normal", "tumor")
     genes = pd.DataFrame({"gene_id": raw.index})
     kept, _ = nodes.drop_outlier_samples(raw, samples, NO_HGNC, "SYN")
-    mapped, symbols = nodes.map_gene_symbols(kept, genes, NO_HGNC)
-    filtered = nodes.filter_genes(nodes.normalize_counts(mapped, NO_HGNC), NO_HGNC)
+    mapped, symbols = nodes.map_gene_symbols(kept, genes, load_gencode(), NO_HGNC)
+    normalized = nodes.normalize_counts(mapped, load_gene_info(), NO_HGNC)
+    filtered = nodes.filter_genes(normalized, NO_HGNC)
     expected = _csv(ref / "filtered_geneLength_q025.csv")
     assert set(filtered.index) == set(expected.index)
-    with_filter, _ = nodes.map_gene_symbols(kept, genes, DEFAULTS)
+    with_filter, _ = nodes.map_gene_symbols(kept, genes, load_gencode(), DEFAULTS)
     assert len(with_filter) < len(mapped) == len(raw)  # the option is what keeps every gene
     table = nodes.differential_expression(
         filtered, samples, symbols, pd.DataFrame({"symbol": []}), NO_HGNC, "SYN"
@@ -65,4 +66,4 @@ def test_map_to_hgnc_must_be_a_boolean():
     counts = pd.DataFrame({"s1": [1, 2]}, index=["ENSG00000141510", "ENSG00000012048"])
     genes = pd.DataFrame({"gene_id": counts.index})
     with pytest.raises(DEGnextInputError, match="labeling.map_to_hgnc"):
-        nodes.map_gene_symbols(counts, genes, {**DEFAULTS, "map_to_hgnc": "no"})
+        nodes.map_gene_symbols(counts, genes, load_gencode(), {**DEFAULTS, "map_to_hgnc": "no"})

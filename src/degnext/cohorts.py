@@ -111,7 +111,8 @@ def cohort_groups(parameters: dict[str, Any]) -> dict[str, list[str]]:
     ``general`` get general learning (unless ``general: false`` or
     ``experiments.general_learning: false``), ``train``/``untrained`` by role, and ``reported``
     have predicted genes in the report (general, then the untrained ones not already listed),
-    ``gdc`` come from the GDC API (their manifest and data release are saved and reported).
+    ``gdc`` come from the GDC API (their manifest and data release are saved and reported),
+    ``synthetic`` are generated (they read no input dataset).
     """
     run_cohorts = configured_cohorts(parameters)
     experiments = configured_experiments(parameters)
@@ -132,6 +133,7 @@ def cohort_groups(parameters: dict[str, Any]) -> dict[str, list[str]]:
         "untrained": untrained,
         "reported": list(dict.fromkeys(general + untrained)),
         "gdc": [name for name in every if run_cohorts[name].get("source") == "gdc"],
+        "synthetic": [name for name in every if run_cohorts[name].get("source") == "synthetic"],
     }
 
 
@@ -157,6 +159,12 @@ def node_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
     for group, members in cohort_groups(parameters).items():
         built[f"cohort_groups.{group}"] = members
     return built
+
+
+def source_settings(cohort: dict, ingestion: dict, source: str) -> dict:
+    """A source's settings for one cohort: its block ``cohorts.<C>.<source>`` over the defaults
+    ``ingestion.sources.<source>`` of ``ingestion``, the cohort's merged section."""
+    return {**ingestion["sources"][source], **(cohort.get(source) or {})}
 
 
 def _deep_merge(base: dict, override: dict) -> dict:

@@ -36,7 +36,9 @@ def register_pipelines() -> dict[str, Pipeline]:
     compare_published = experiments["compare_published"] and transfer_model == "trained"
     general, untrained = groups["general"], groups["untrained"]
     registry = {
-        "ingestion": ingestion.create_pipeline(groups["raw"], groups["released"], groups["gdc"]),
+        "ingestion": ingestion.create_pipeline(
+            groups["raw"], groups["released"], groups["gdc"], groups["synthetic"]
+        ),
         "labeling": labeling.create_pipeline(groups["raw"]),
         "splitting": splitting.create_pipeline(groups["raw"]),
         "cnn_general": cnn_general.create_pipeline(general),

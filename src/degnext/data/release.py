@@ -208,13 +208,19 @@ def _release_f1_t3(root: Path, cancer: str, notes: list[str]) -> dict[str, _Spli
     return loaded
 
 
-def read_release(root: str | Path, cancer: str) -> ReleaseCohort:
-    """Read the authors' released splits of one cancer (see the release README)."""
+def check_release(root: str | Path, cancer: str) -> tuple[Path, str]:
+    """The release folder and the cancer's name in it; an error when it holds no label file."""
     root, cancer = Path(root), cancer.upper().removeprefix("TCGA-")
     if not any(
         _release_path(root, cancer, files[1]).is_file() for files in _RELEASE_FILES.values()
     ):
         raise DEGnextInputError(f"no release files for cancer {cancer!r} under {root / 'datasets'}")
+    return root, cancer
+
+
+def read_release(root: str | Path, cancer: str) -> ReleaseCohort:
+    """Read the authors' released splits of one cancer (see the release README)."""
+    root, cancer = check_release(root, cancer)
     notes: list[str] = []
     loaded: dict[str, _Split] = {}
     for name in ("T1", "T2"):

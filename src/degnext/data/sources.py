@@ -35,8 +35,11 @@ COHORT_LOADERS: dict[str, Callable[[], Callable[..., Cohort]]] = {
 }
 
 
-def load_cohort(source: str, params: dict) -> Cohort:
-    """Build the cohort named by the `source` parameter from its `params` mapping."""
+def source_reader(source: str, params: dict) -> Callable[..., Cohort]:
+    """The reader of the `source` parameter, once its `params` mapping is known to fit it.
+
+    Called when a cohort's source dataset is built, so that a wrong key fails before any download.
+    """
     if source not in COHORT_LOADERS:
         raise DEGnextInputError(
             f"parameter source={source!r} is unknown; choose one of {', '.join(COHORT_LOADERS)}"
@@ -54,4 +57,9 @@ def load_cohort(source: str, params: dict) -> Cohort:
             f"parameters of source {source!r}: unknown {unknown}, missing required {required}; "
             f"accepted: {', '.join(accepted)}"
         )
-    return loader(**params)
+    return loader
+
+
+def load_cohort(source: str, params: dict) -> Cohort:
+    """Build the cohort named by the `source` parameter from its `params` mapping."""
+    return source_reader(source, params)(**params)

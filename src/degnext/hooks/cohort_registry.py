@@ -1,8 +1,10 @@
 """Hooks that hand the run's parameters (environment and --params included) to the registry and nodes.
 
-This is the one place where the run's parameters shape the pipelines and their parameter inputs:
-the registry builds one namespace per cohort from them, and the per-cohort parameters that nodes
-read (``params:<section>`` inside a cohort's namespace) are merged here once, before the run.
+This is the one place where the run's parameters shape the pipelines and their inputs: the
+registry builds one namespace per cohort from them, the per-cohort parameters that nodes read
+(``params:<section>`` inside a cohort's namespace) are merged here once, before the run, and the
+datasets the run reads (a cohort's source, its disease genes, the release, gene sets, the paper's
+tables) are built here from them (``degnext.input_datasets``).
 ``RunInfoHooks`` tells the report what only the session knows.
 """
 
@@ -16,6 +18,7 @@ from kedro.pipeline import Pipeline
 
 from degnext import cohorts
 from degnext.hooks import run_info
+from degnext.input_datasets import input_datasets
 from degnext.parameter_schema import validate_parameters
 
 
@@ -38,9 +41,14 @@ class CohortRegistryHooks:
 
     @hook_impl
     def after_catalog_created(self, catalog: CatalogProtocol, parameters: dict[str, Any]) -> None:
-        """Add each cohort's merged sections, name and groups (``cohorts.node_parameters``)."""
-        for key, value in cohorts.node_parameters(parameters["parameters"]).items():
+        """Add each cohort's merged sections, name and groups (``cohorts.node_parameters``) and
+        the input datasets that the parameters configure (``input_datasets``)."""
+        run_parameters = parameters["parameters"]
+        for key, value in cohorts.node_parameters(run_parameters).items():
             catalog[f"params:{key}"] = value
+        for name, dataset in input_datasets(run_parameters).items():
+            catalog[name] = dataset
+
 
 class RunInfoHooks:
     """Put the run's environment, date, code commit and transfer weights in the catalog as

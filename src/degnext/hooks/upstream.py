@@ -1,8 +1,11 @@
 """Before a run: every input that another pipeline writes must exist, or the run stops and says
-which pipeline to run first (instead of a DatasetError deep in the run)."""
+which pipeline to run first (instead of a DatasetError deep in the run); every file that the run
+reads as an input (a cohort's counts, a gene list, gene sets) must exist too, or the run stops
+naming it and the parameter that points at it, before the first cohort is downloaded."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
@@ -10,6 +13,7 @@ from kedro.framework.hooks import hook_impl
 from kedro.framework.project import pipelines
 from kedro.pipeline import Pipeline
 
+from degnext.datasets.input_dataset import InputDataset
 from degnext.errors import DEGnextInputError
 
 
@@ -41,6 +45,15 @@ def missing_upstream(
     return {name: missing[name] for name in order}
 
 
+def check_inputs(names: Iterable[str], catalog) -> None:
+    """Raise the error a load of any read-only input among ``names`` would raise for a missing
+    file or setting (``InputDataset.check``)."""
+    for name in sorted(names):
+        dataset = catalog.get(name)
+        if isinstance(dataset, InputDataset):
+            dataset.check()
+
+
 def pipelines_to_run_first(
     pipeline: Pipeline, exists: Any, registry: dict[str, Pipeline]
 ) -> list[str]:
@@ -63,10 +76,11 @@ def pipelines_to_run_first(
 
 
 class UpstreamOutputHooks:
-    """Stop a run whose inputs from another pipeline are missing, naming that pipeline."""
+    """Stop a run whose inputs are missing, naming the file, or the pipeline that writes them."""
 
     @hook_impl
     def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Pipeline, catalog) -> None:
+        check_inputs(pipeline.inputs(), catalog)
         registry, exists = dict(pipelines.items()), cache(catalog.exists)
         missing = missing_upstream(pipeline.inputs(), exists, registry)
         if not missing:

@@ -3,21 +3,36 @@
 from kedro.pipeline import Pipeline, node
 
 from degnext.pipelines import per_cohort
-from degnext.pipelines.ingestion.nodes import ingest_cohort, ingest_gdc_cohort, ingest_release
+from degnext.pipelines.ingestion.nodes import (
+    generate_synthetic_cohort,
+    ingest_cohort,
+    ingest_gdc_cohort,
+    ingest_release,
+)
+
+RAW = ["raw_counts", "samples", "genes", "disease_genes"]
 
 
 def create_pipeline(
-    cohorts: list[str], released: list[str] = (), gdc: list[str] = (), **kwargs
+    cohorts: list[str],
+    released: list[str] = (),
+    gdc: list[str] = (),
+    synthetic: list[str] = (),
+    **kwargs,
 ) -> Pipeline:
-    """``gdc`` cohorts (among ``cohorts``) also save their GDC manifest and data release."""
-    raw = [per_cohort(_raw_template(name in gdc), name) for name in cohorts]
-    splits = [
-        per_cohort(_release_template(), name) for name in released
+    """``synthetic`` cohorts (among ``cohorts``) are generated; ``gdc`` ones also save their GDC
+    manifest and data release; the others read their ``cohort_source``."""
+    raw = [
+        per_cohort(
+            _synthetic_template() if name in synthetic else _source_template(name in gdc), name
+        )
+        for name in cohorts
     ]
+    splits = [per_cohort(_release_template(), name) for name in released]
     return Pipeline(raw + splits)
 
 
-def _raw_template(gdc: bool) -> Pipeline:
+def _source_template(gdc: bool) -> Pipeline:
     ingest, provenance = (
         (ingest_gdc_cohort, ["gdc_manifest", "gdc_release"]) if gdc else (ingest_cohort, [])
     )
@@ -25,8 +40,27 @@ def _raw_template(gdc: bool) -> Pipeline:
         [
             node(
                 ingest,
-                inputs=["params:cohort", "params:ingestion", "params:cohort_name"],
-                outputs=["raw_counts", "samples", "genes", "disease_genes", *provenance],
+                inputs=["disease_gene_list", "cohort_source", "params:cohort_name"],
+                outputs=[*RAW, *provenance],
+                name="ingest_cohort",
+            )
+        ]
+    )
+
+
+def _synthetic_template() -> Pipeline:
+    return Pipeline(
+        [
+            node(
+                generate_synthetic_cohort,
+                inputs=[
+                    "params:cohort",
+                    "params:ingestion",
+                    "gencode_genes",
+                    "gene_length_gc",
+                    "params:cohort_name",
+                ],
+                outputs=RAW,
                 name="ingest_cohort",
             )
         ]
@@ -39,6 +73,7 @@ def _release_template() -> Pipeline:
             node(
                 ingest_release,
                 inputs=[
+                    "release_cohort",
                     "params:cohort",
                     "params:ingestion",
                     "params:splitting",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from degnext.data import annotations
 from degnext.errors import DEGnextInputError
 from degnext.labeling import dea, normalization, preprocessing
 
@@ -42,9 +41,10 @@ def _require_two_per_group(condition: pd.Series, cor_cut: float, name: str) -> N
 
 
 def map_gene_symbols(
-    kept_counts: pd.DataFrame, genes: pd.DataFrame, labeling: dict
+    kept_counts: pd.DataFrame, genes: pd.DataFrame, gencode_genes: pd.DataFrame, labeling: dict
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Keep genes with a valid HGNC symbol, using the data's own gene names when it has them.
+    """Keep genes with a valid HGNC symbol, using the data's own gene names when it has them,
+    else GENCODE's (``gencode_genes``).
 
     ``map_to_hgnc: false`` keeps every gene (inputs already filtered, or with another
     annotation) and only looks their symbols up.
@@ -62,19 +62,17 @@ def map_gene_symbols(
     )
     if not map_to_hgnc:
         symbols = preprocessing.gene_symbols(
-            kept_counts, gene_names=names, annotation=annotations.load_gencode()
+            kept_counts, gene_names=names, annotation=gencode_genes
         )
         return kept_counts, symbols
-    return preprocessing.map_to_hgnc(
-        kept_counts, gene_names=names, annotation=annotations.load_gencode()
-    )
+    return preprocessing.map_to_hgnc(kept_counts, gene_names=names, annotation=gencode_genes)
 
 
-def normalize_counts(mapped_counts: pd.DataFrame, params: dict) -> pd.DataFrame:
+def normalize_counts(
+    mapped_counts: pd.DataFrame, gene_length_gc: pd.DataFrame, params: dict
+) -> pd.DataFrame:
     """EDASeq-style within-lane (length or GC) and upper-quartile between-lane normalization."""
-    return normalization.normalize(
-        mapped_counts, annotations.load_gene_info(), method=params["normalization"]
-    )
+    return normalization.normalize(mapped_counts, gene_length_gc, method=params["normalization"])
 
 
 def filter_genes(normalized_counts: pd.DataFrame, params: dict) -> pd.DataFrame:

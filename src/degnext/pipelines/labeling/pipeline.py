@@ -22,13 +22,13 @@ def _template() -> Pipeline:
             ),
             node(
                 nodes.map_gene_symbols,
-                inputs=["kept_counts", "genes", "params:labeling"],
+                inputs=["kept_counts", "genes", "gencode_genes", "params:labeling"],
                 outputs=["mapped_counts", "gene_symbols"],
                 name="map_gene_symbols",
             ),
             node(
                 nodes.normalize_counts,
-                ["mapped_counts", "params:labeling"],
+                ["mapped_counts", "gene_length_gc", "params:labeling"],
                 "normalized_counts",
                 name="normalize_counts",
             ),

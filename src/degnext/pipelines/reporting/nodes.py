@@ -1,11 +1,13 @@
 """Reporting: the paper's tables and figures from the catalog, beside the paper's own, and enrichment.
 
-The HTML page itself is built in ``page.py`` from what these nodes saved.
+The paper's tables (``reporting.paper_table_<n>``) and the gene-set library
+(``reporting.gene_set_library``) arrive as loaded inputs. The HTML page itself is built in
+``page.py`` from what these nodes saved.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 import numpy as np
@@ -13,13 +15,15 @@ import pandas as pd
 
 from degnext.evaluation import enrichment, metrics
 
+if TYPE_CHECKING:
+    from degnext.data.gene_sets import GeneSetLibrary
+
 matplotlib.use("Agg")
 
 METRIC_COLUMNS = ["accuracy", "recall", "precision", "f_measure", "mcc", "roc_auc"]
 COMPARISON_COLUMNS = ["dataset", "model", "metrics", "n_genes", "n_called_UR", *METRIC_COLUMNS]
 WHOLE = "whole set, P(UR) >= 0.5"
 RELEASE = "release code: logit >= 0.5, mean over batches"
-PAPER_TABLES = {2: "table2_general_learning_T3.csv", 3: "table3_transfer_learning_Q.csv"}
 
 
 def metrics_table(names: list[str], *cohort_metrics: dict) -> pd.DataFrame:
@@ -68,19 +72,6 @@ def _one_class_count(folds: pd.DataFrame) -> float:
     if "n_up" not in folds:
         return float("nan")
     return float(((folds["n_up"] == 0) | (folds["n_up"] == folds["n"])).sum())
-
-
-def read_paper_tables(reporting: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The paper's Tables 2 and 3 (CSV in ``reporting.paper_tables``); empty where absent, so a
-    run without them still gets its report, which then says they were not found."""
-    folder = Path(reporting["paper_tables"])
-    tables = []
-    for number in (2, 3):
-        path = folder / PAPER_TABLES[number]
-        tables.append(
-            pd.read_csv(path) if path.is_file() else pd.DataFrame(columns=["dataset", "accuracy"])
-        )
-    return tables[0], tables[1]
 
 
 def paper_name(name: str, cohort: dict) -> str:
@@ -252,27 +243,21 @@ def uses_synthetic_sets(reporting: dict) -> bool:
     return not options["gmt"] and not (options["go_obo"] and options["go_gaf"])
 
 
-def gene_set_library(reporting: dict, *splits: pd.DataFrame) -> dict[str, set[str]]:
-    """The configured GMT/GO libraries, or small synthetic sets when none is configured."""
+def enrich_predictions(
+    names: list[str],
+    predicted: pd.DataFrame,
+    reporting: dict,
+    gene_set_library: GeneSetLibrary,
+    *splits: pd.DataFrame,
+) -> pd.DataFrame:
+    """Over-representation of each cohort's predicted UR and DR genes (background: its tested
+    genes) in the configured gene sets, or in small synthetic sets drawn from the tested genes
+    when none is configured; every tested term is kept, the report shows the significant ones."""
     options = reporting["enrichment"]
-    library = enrichment.GeneSetLibrary()
-    for path in options["gmt"]:
-        library.update(enrichment.read_gmt(Path(path)))
-    if options["go_obo"] and options["go_gaf"]:
-        library.update(enrichment.read_go(Path(options["go_obo"]), Path(options["go_gaf"])))
+    library = gene_set_library
     if not library:
         symbols = sorted(set().union(*(set(t["symbol"].dropna()) for t in splits)))
         library = enrichment.synthetic_gene_sets(symbols, **options["synthetic_sets"])
-    return library
-
-
-def enrich_predictions(
-    names: list[str], predicted: pd.DataFrame, reporting: dict, *splits: pd.DataFrame
-) -> pd.DataFrame:
-    """Over-representation of each cohort's predicted UR and DR genes (background: its tested
-    genes); every tested term is kept, the report shows the significant ones."""
-    options = reporting["enrichment"]
-    library = gene_set_library(reporting, *splits)
     frames = []
     for name, tested in zip(names, splits, strict=True):
         for experiment, calls in predicted[predicted["dataset"] == name].groupby("experiment"):
@@ -295,6 +280,7 @@ def enrich_predictions(
             *[c for c in combined.columns if c not in ("dataset", "experiment")],
         ]
     ]
+
 
 def gdc_provenance_table(names: list[str], *records: dict | pd.DataFrame) -> pd.DataFrame:
     """Per GDC cohort: the data release it was downloaded from and what its manifest holds.

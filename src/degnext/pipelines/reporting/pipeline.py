@@ -19,7 +19,8 @@ def create_pipeline(
     the run's ``params:cohort_groups.<group>`` (``degnext.cohorts.cohort_groups``).
     ``compare_published``: the transfer table also shows the published model's predictions
     (``<C>.published_transfer_predictions``, made by cnn_transfer in the same run); ``gdc``
-    cohorts add their data provenance.
+    cohorts add their data provenance. The paper's tables (``reporting.paper_table_<n>``) and
+    the gene sets (``reporting.gene_set_library``) are input datasets (``degnext.input_datasets``).
     """
 
     def each(dataset: str, names: list[str] = cohorts) -> list[str]:
@@ -47,12 +48,6 @@ def create_pipeline(
                 [transfer, *each("transfer_metrics", untrained)],
                 "reporting.transfer_table",
                 name="transfer_table",
-            ),
-            node(
-                nodes.read_paper_tables,
-                "params:reporting",
-                ["reporting.paper_table_2", "reporting.paper_table_3"],
-                name="paper_tables",
             ),
             node(
                 nodes.general_comparison_table,
@@ -132,6 +127,7 @@ def create_pipeline(
                     "params:cohort_groups.reported",
                     "reporting.predicted_genes",
                     "params:reporting",
+                    "reporting.gene_set_library",
                     *each("splits", predicted),
                 ],
                 "reporting.enrichment",
