@@ -10,7 +10,7 @@ pipelines once beforehand (sequentially, not timed) and every timed run starts f
 e.g. `--prepare ingestion,labeling,splitting --pipelines cnn_general` times training alone.
 Runners alternate (S, P, S, P, ...) so that a change of machine load hits both. The machine's
 load average is recorded before each run, since other work on a shared machine skews the times.
-Outputs are not compared here (tests/test_run.py does): ParallelRunner's workers run torch on
+Outputs are not compared here (tests/e2e/test_run.py does): ParallelRunner's workers run torch on
 one thread, so their numbers equal a sequential run with OMP_NUM_THREADS=1.
 """
 
@@ -159,7 +159,7 @@ def write_results(args: argparse.Namespace, header: str, rows: list[dict], best:
         "",
         "ParallelRunner runs one worker process per CPU; `degnext.hooks.parallel_workers` gives each worker",
         "one torch thread and runs joblib on threads inside it, so its outputs equal a sequential",
-        "run with `OMP_NUM_THREADS=1` (asserted in tests/test_run.py).",
+        "run with `OMP_NUM_THREADS=1` (asserted in tests/e2e/test_run.py).",
         "The peak RSS column is the largest single process (ru_maxrss of the children), not a sum.",
     ]
     args.output.write_text("\n".join(lines) + "\n")

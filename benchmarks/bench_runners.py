@@ -6,7 +6,7 @@
 Part 1, wall time: each timed run starts from a fresh copy of the configuration with empty data
 layers and runs every pipeline with one runner; runners alternate (S, P, D, S, P, D, ...) and the
 machine's load is recorded before each run. `--config default` is the embedded run (6 synthetic
-cohorts); `--config tiny` the tests' tiny configuration (tests/test_run.py: 3 cohorts, 2,500
+cohorts); `--config tiny` the tests' tiny configuration (tests/tiny_project.py: 3 cohorts, 2,500
 genes, 2 folds, 2 + 3 epochs); `--cohorts N` widens either to N synthetic cohorts (copies of the
 configured ones with new seeds, roles alternating train / untrained). DaskRunner starts its own
 LocalCluster: one single-threaded worker per core.
@@ -47,8 +47,8 @@ from bench_parallel import kedro_run, memory_gib, minutes
 from kedro.config import OmegaConfigLoader
 
 PROJECT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PROJECT / "tests"))
-from test_run import make_project as make_tiny_project  # noqa: E402
+sys.path.insert(0, str(PROJECT))
+from tests.tiny_project import make_project as make_tiny_project  # noqa: E402
 
 RUNNERS = {
     "SequentialRunner": "SequentialRunner",

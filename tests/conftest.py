@@ -1,11 +1,13 @@
-"""Shared fixtures: the ../shared folder beside the project (CI has it; a user's clone may not)."""
+"""Shared fixtures: the ../shared folder beside the project (CI has it; a user's clone may not)
+and a loopback GDC server."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-PROJECT = Path(__file__).resolve().parents[1]
-SHARED = PROJECT.parent / "shared"
+from tests.fake_gdc import COHORT, FakeGdc, serve
+from tests.tiny_project import SHARED
 
 
 @pytest.fixture(scope="session")
@@ -14,3 +16,10 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} is absent (reference data lives beside the project root)")
     return SHARED
+
+
+@pytest.fixture
+def gdc() -> Iterator[FakeGdc]:
+    """A loopback server that speaks the GDC files/data API, serving the test cohort."""
+    with serve(COHORT) as state:
+        yield state

@@ -8,8 +8,7 @@ from pathlib import Path
 import yaml
 
 from degnext.settings import CONFIG_LOADER_ARGS, CONFIG_LOADER_CLASS
-
-PROJECT = Path(__file__).resolve().parents[1]
+from tests.tiny_project import PROJECT
 
 
 def parameters(conf: Path, env: str = "local", runtime: dict | None = None) -> dict:

@@ -8,7 +8,6 @@ import copy
 import pandas as pd
 import pytest
 from kedro.io import DataCatalog
-from test_config_merge import PROJECT, parameters
 
 from degnext.datasets import (
     CohortSourceDataset,
@@ -21,6 +20,7 @@ from degnext.errors import DEGnextInputError
 from degnext.hooks.cohort_registry import CohortRegistryHooks
 from degnext.hooks.upstream import check_inputs
 from degnext.input_datasets import input_datasets
+from tests.test_config_merge import PROJECT, parameters
 
 CONF = PROJECT / "conf"
 

@@ -10,7 +10,7 @@ from kedro.io.core import DatasetError
 from degnext.datasets import GeneSetLibraryDataset
 from degnext.errors import DEGnextInputError
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def test_gmt_and_go_combine_with_their_names():

@@ -12,7 +12,7 @@ from kedro.io.core import DatasetError
 from degnext import datasets
 from degnext.datasets.input_dataset import InputDataset
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[1] / "fixtures"
 EXAMPLES = {
     "AnnotationTableDataset": {"table": "gencode_genes"},
     "CohortSourceDataset": {

@@ -25,8 +25,8 @@ from degnext.data.synthetic import Calibration, CohortSpec, generate_cohort
 from degnext.errors import DEGnextInputError
 from degnext.labeling.normalization import normalize, quantile_filter
 from degnext.labeling.preprocessing import map_to_hgnc, sample_outliers, validate_counts
+from tests.tiny_project import PROJECT
 
-PROJECT = Path(__file__).resolve().parents[2]
 N1, N2, T1, T2 = "TCGA-AA-0001-11A", "TCGA-AA-0002-11A", "TCGA-AA-0001-01A", "TCGA-AA-0002-01A"
 GENES = ["ENSG00000000003.15", "ENSG00000000005.6", "ENSG00000000419.13"]
 SHEET_HEADER = [

@@ -16,11 +16,11 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
-from fake_gdc import COHORT, FAST, FakeGdc, serve
 
 from degnext.data.gdc import GdcError, GdcFile, download_files, fetch_cohort, query_files
 from degnext.data.gdc_transfer import retry_delay
 from degnext.data.sources import load_cohort
+from tests.fake_gdc import COHORT, FAST, FakeGdc, serve
 
 GOOD = COHORT[:3]  # one normal, two tumors of TCGA-TEST
 COLUMNS = ["TCGA-AA-0001-11A", "TCGA-AA-0001-01A", "TCGA-AA-0002-01A"]

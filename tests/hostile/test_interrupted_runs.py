@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_run import PROJECT, kedro, make_project
 
 from degnext.datasets.atomic import TEMP_MARK
+from tests.tiny_project import PROJECT, kedro, make_project
 
 A = ("--namespaces", "A")
 # kedro run, in-process, with pandas' Parquet writer SIGKILLing the process half-way through

@@ -112,8 +112,8 @@ def strip_version(ids: pd.Index | list[str]) -> pd.Index:
     return pd.Index([_VERSION_SUFFIX.sub("", str(i)) for i in ids], name="gene_id")
 
 
-def gene_symbols(counts: pd.DataFrame, gene_names: pd.Series | None = None,
-                 annotation: pd.DataFrame | None = None) -> pd.DataFrame:
+def gene_symbols(counts: pd.DataFrame, gene_names: pd.Series | None = None, *,
+                 annotation: pd.DataFrame) -> pd.DataFrame:
     """The symbol of every row, nothing filtered (for inputs already filtered or annotated).
 
     gene_id is the row name TCGAanalyze_Normalization gives the row, i.e. the index of the
@@ -126,9 +126,6 @@ def gene_symbols(counts: pd.DataFrame, gene_names: pd.Series | None = None,
     if gene_names is not None:
         symbols = gene_names.reindex(counts.index)
     else:
-        if annotation is None:
-            from degnext.data.annotations import load_gencode
-            annotation = load_gencode()
         symbols = _hgnc_table(annotation)["gene_name"].reindex(strip_version(counts.index))
     genes = pd.DataFrame({"gene_id": tcgabiolinks_row_names(counts.index),
                           "symbol": symbols.replace("", None).to_numpy()})
@@ -152,20 +149,17 @@ def _keep_best(totals: pd.Series, keys: pd.Series) -> np.ndarray:
     return keep
 
 
-def map_to_hgnc(counts: pd.DataFrame, gene_names: pd.Series | None = None,
-                annotation: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def map_to_hgnc(counts: pd.DataFrame, gene_names: pd.Series | None = None, *,
+                annotation: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Keep genes with a valid HGNC symbol, indexed by unversioned Ensembl id.
 
-    Validity comes from the annotation (GENCODE v36 shipped with DEGnext unless given): the id's
+    Validity comes from the annotation (the GENCODE v36 table shipped with DEGnext in a run): the id's
     hgnc_id must be non-empty. The symbol is the data's own `gene_names` (indexed like `counts`)
     when given, else the annotation's gene_name. Duplicates are resolved deterministically: among
     rows sharing an unversioned id (e.g. `_PAR_Y` copies), then among ids sharing a symbol, the
     row with the highest total count is kept, ties broken by the smallest gene id.
     Returns (counts indexed by gene_id, genes table with columns gene_id, symbol).
     """
-    if annotation is None:
-        from degnext.data.annotations import load_gencode
-        annotation = load_gencode()
     hgnc = _hgnc_table(annotation)
     ids = strip_version(counts.index)
     if gene_names is not None:

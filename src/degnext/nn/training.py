@@ -6,7 +6,7 @@ the loss is summed on the device and read back once per epoch, and the network r
 channels-last layout (same math, faster oneDNN/cuDNN kernels). None of these changes the math:
 in the default layout (``memory_format="contiguous"``) the weights equal a plain DataLoader loop's
 bit for bit; channels-last sums the convolutions in another order, so a short fixed-seed run gives
-the same loss curve to float rounding, which Adam amplifies over long runs (tests/test_training.py
+the same loss curve to float rounding, which Adam amplifies over long runs (tests/nn/test_training.py
 checks both). Optional bf16 autocast trades precision for speed and is off by default.
 """
 

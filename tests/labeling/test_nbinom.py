@@ -1,0 +1,41 @@
+"""The NB arithmetic behind the exact test: tails, row blocks and threads."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from degnext.errors import DEGnextInputError
+from degnext.labeling import nbinom
+from degnext.labeling.dea import exact_test
+from tests.labeling.test_dea import _nb_cohort
+
+
+def test_deep_upper_gamma_tail_matches_the_closed_form():
+    # Q(2, x) = exp(-x) (1 + x): far below what gammaincc can return as a double.
+    x = np.array([800.0, 1500.0, 3000.0])
+    logq = nbinom._log_gamma_tail(np.full(3, 2.0), x, np.ones(3, dtype=bool))
+    assert np.allclose(logq, -x + np.log1p(x), rtol=1e-14, atol=0)
+
+
+def test_row_blocks_cover_every_row_once_with_one_block_per_thread_at_least(monkeypatch):
+    monkeypatch.setenv("DEGNEXT_THREADS", "3")
+    blocks = nbinom.row_blocks(10, 4)
+    assert np.concatenate([np.arange(10)[b] for b in blocks]).tolist() == list(range(10))
+    assert len(blocks) >= 3
+
+
+def test_exact_test_does_not_depend_on_threads_or_block_size(monkeypatch):
+    counts, condition = _nb_cohort(n_genes=400)
+    monkeypatch.setenv("DEGNEXT_THREADS", "1")
+    one = exact_test(counts, condition)
+    monkeypatch.setenv("DEGNEXT_THREADS", "3")
+    monkeypatch.setattr(nbinom, "_BLOCK_CELLS", 100)
+    many = exact_test(counts, condition)
+    pd.testing.assert_frame_equal(one, many, check_exact=True)
+    assert one.attrs == many.attrs
+
+
+def test_a_bad_thread_count_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("DEGNEXT_THREADS", "two")
+    with pytest.raises(DEGnextInputError, match="DEGNEXT_THREADS"):
+        nbinom.row_blocks(10, 4)
