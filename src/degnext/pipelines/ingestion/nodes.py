@@ -7,18 +7,14 @@ synthetic ones are generated here from their parameters and the packaged annotat
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pandas as pd
 
 from degnext.cohorts import source_settings
+from degnext.data.cohort import Cohort
+from degnext.data.release import ReleaseCohort
 from degnext.data.splits import SPLIT_COLUMNS, assign_folds, require_fold_members
 from degnext.data.synthetic import Calibration, CohortSpec, generate_cohort
 from degnext.errors import DEGnextInputError
-
-if TYPE_CHECKING:  # the loaded inputs' types; their readers are the datasets' business
-    from degnext.data.cohort import Cohort
-    from degnext.data.release import ReleaseCohort
 
 
 def ingest_cohort(

@@ -7,16 +7,13 @@ The paper's tables (``reporting.paper_table_<n>``) and the gene-set library
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 import matplotlib
 import numpy as np
 import pandas as pd
 
 from degnext.evaluation import enrichment, metrics
-
-if TYPE_CHECKING:
-    from degnext.data.gene_sets import GeneSetLibrary
 
 matplotlib.use("Agg")
 
@@ -247,7 +244,7 @@ def enrich_predictions(
     names: list[str],
     predicted: pd.DataFrame,
     reporting: dict,
-    gene_set_library: GeneSetLibrary,
+    gene_set_library: Mapping[str, set[str]],
     *splits: pd.DataFrame,
 ) -> pd.DataFrame:
     """Over-representation of each cohort's predicted UR and DR genes (background: its tested
