@@ -25,6 +25,7 @@ def _interop(reader: str) -> Callable[[], Callable[..., Cohort]]:
 
     return load
 
+
 # source name -> factory returning the loader, so optional sources import only when chosen.
 COHORT_LOADERS: dict[str, Callable[[], Callable[..., Cohort]]] = {
     "gdc": _fetch_cohort,

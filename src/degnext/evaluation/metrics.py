@@ -180,11 +180,6 @@ def score_predictions(predictions: pd.DataFrame, options: dict) -> dict:
 
 def release_scores(predictions: pd.DataFrame, batch_size: int) -> dict:
     """The release code's metrics (logit >= 0.5, mean over test batches), keys ``release_*``."""
-    scores = binary_metrics_from_logits(
-        predictions["label"].to_numpy(),
-        predictions["logit"].to_numpy(),
-        decision="logit",
-        aggregate="batch_mean",
-        batch_size=batch_size,
-    )
+    release = {"decision": "logit", "aggregate": "batch_mean", "batch_size": batch_size}
+    scores = score_predictions(predictions, release)
     return {f"release_{key}": scores[key] for key in (*SCORE_KEYS, "n_up")}
