@@ -44,7 +44,8 @@ import torch
 import yaml
 from bench_common import cpu_model, make_project
 from bench_parallel import kedro_run, memory_gib, minutes
-from kedro.config import OmegaConfigLoader
+
+from degnext import settings
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
@@ -155,8 +156,7 @@ def paper_graph(measured: dict[str, float], run_sizes: pd.DataFrame, run_params:
     from degnext import cohorts as registry_params
     from degnext.pipeline_registry import register_pipelines
 
-    loader = OmegaConfigLoader(str(PROJECT / "conf"), base_env="base", default_run_env="paper")
-    paper = dict(loader["parameters"])
+    paper = parameters(PROJECT / "conf", "paper")
     registry_params.set_run_parameters(paper)
     pipeline = register_pipelines()["__default__"]
     unit_cost: dict[str, list[float]] = defaultdict(list)
@@ -217,8 +217,9 @@ def critical_path(pipeline, durations: dict) -> float:
     return max(longest.values())
 
 
-def run_params(root: Path) -> dict:
-    loader = OmegaConfigLoader(str(root / "conf"), base_env="base", default_run_env="local")
+def parameters(conf: Path, env: str) -> dict:
+    """A run's parameters as `kedro run --env ENV` merges them (the project's config loader)."""
+    loader = settings.CONFIG_LOADER_CLASS(str(conf), env=env, **settings.CONFIG_LOADER_ARGS)
     return dict(loader["parameters"])
 
 
@@ -259,7 +260,7 @@ def main() -> None:
                 dask_root = root
     analysis = None
     if dask_root is not None:
-        params = run_params(dask_root)
+        params = parameters(dask_root / "conf", "local")
         measured = node_seconds((dask_root / "kedro_run.log").read_text())
         sizes = cohort_sizes(dask_root / "data", params["cohorts"], params["splitting"]["n_folds"])
         analysis = paper_graph(measured, sizes, params), measured
