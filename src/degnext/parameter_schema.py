@@ -45,6 +45,7 @@ class Training(_Strict):
     first_level: Stage
     fine_tune: Stage
     input_noise_std: float = Field(ge=0)
+    amp_dtype: Literal["bfloat16"] | None = None
     metrics: Metrics
 
 

@@ -81,6 +81,12 @@ def test_missing_key_is_named(base):
     _fails(broken, "'splitting.seed' is missing")
 
 
+def test_an_autocast_dtype_other_than_bfloat16_is_named(base):
+    broken = copy.deepcopy(base)
+    broken["cnn_transfer"]["amp_dtype"] = "float16"
+    _fails(broken, "'cnn_transfer.amp_dtype' is 'float16'")
+
+
 def test_unknown_role_is_named(base):
     broken = copy.deepcopy(base)
     broken["cohorts"]["SYN_CHOL"]["role"] = "test"

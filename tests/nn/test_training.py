@@ -128,6 +128,25 @@ def test_fit_records_provenance_and_runs_bf16_autocast():
         fit(model, X, y, StageParams(epochs=1), seed=0, device="cpu", amp_dtype="float8")
 
 
+def test_a_pipelines_amp_dtype_reaches_every_stage():
+    X, y = _cohort(64)
+    params = {
+        "seed": 3,
+        "device": "cpu",
+        "input_noise_std": 0.0,
+        "amp_dtype": "bfloat16",
+        "first_level": {"epochs": 1, "batch_size": 32, "betas": [0.9, 0.999]},
+        "fine_tune": {"epochs": 1, "batch_size": 32, "betas": [0.9, 0.999]},
+    }
+    model = DEGnext(N_SAMPLES, seed=0)
+    training.train_stage(model, [(X, y)], params, "first_level", ["A"])
+    tuned, _ = training.fine_tuned(model, [(X, (y == 1).astype(int))], params, ["A"])
+    assert [stage["amp_dtype"] for stage in tuned.provenance["stages"]] == ["bfloat16"] * 2
+    fp32 = DEGnext(N_SAMPLES, seed=0)
+    training.train_stage(fp32, [(X, y)], {**params, "amp_dtype": None}, "first_level", ["A"])
+    assert fp32.provenance["stages"][-1]["amp_dtype"] is None
+
+
 def test_bad_inputs_name_the_culprit():
     X, y = _cohort(20)
     model = DEGnext(N_SAMPLES)

@@ -267,6 +267,16 @@ def stage_params(params: dict, stage: str) -> StageParams:
     return StageParams(**settings)
 
 
+def run_options(params: dict) -> dict:
+    """The settings every stage of a pipeline shares: seed, device, input noise, autocast dtype."""
+    return {
+        "seed": params["seed"],
+        "device": params["device"],
+        "input_noise_std": params["input_noise_std"],
+        "amp_dtype": params.get("amp_dtype"),
+    }
+
+
 def train_stage(
     model: DEGnext,
     datasets: list[tuple[np.ndarray, np.ndarray]],
@@ -283,9 +293,7 @@ def train_stage(
         model,
         datasets,
         stage_params(params, stage),
-        seed=params["seed"],
-        device=params["device"],
-        input_noise_std=params["input_noise_std"],
+        **run_options(params),
         stage=label or stage,
         cohorts=cohorts,
     )

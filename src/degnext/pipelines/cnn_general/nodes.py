@@ -29,9 +29,7 @@ def train_first_level(
         labels,
         rows["fold"].to_numpy(),
         training.stage_params(params, "first_level"),
-        seed=params["seed"],
-        device=params["device"],
-        input_noise_std=params["input_noise_std"],
+        **training.run_options(params),
         cohorts=[name],
     )
     best = int(folds.loc[folds["best"], "fold"].item())
