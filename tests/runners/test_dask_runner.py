@@ -8,10 +8,13 @@ an in-memory dataset between workers, ask for a GPU.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import shutil
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,7 +31,7 @@ from tests.tiny_project import PROJECT, kedro, make_project
 try:
     import cloudpickle
     import dask
-    from distributed import LocalCluster
+    from distributed import Client, LocalCluster
 except ImportError:  # pragma: no cover - the test extra installs them
     if os.environ.get("CI"):
         raise
@@ -219,6 +222,15 @@ def always_dies(value: dict) -> dict:
     os._exit(1)
 
 
+def naps(value: dict, seconds: float) -> dict:
+    time.sleep(seconds)
+    return value
+
+
+def executed_tasks(client: Client) -> int:
+    return sum(client.run(lambda dask_worker: dask_worker.state.executed_count).values())
+
+
 def visible_devices(value: dict) -> str:
     return os.environ.get("CUDA_VISIBLE_DEVICES", "")
 
@@ -245,6 +257,25 @@ def test_in_memory_datasets_travel_between_workers(cluster, tmp_path):
     result = run_in_time(DaskRunner(scheduler=cluster.scheduler_address), pipeline, catalog)
     assert catalog.load("out") == {"v": 24}
     assert isinstance(result["free"], MemoryDataset) and result["free"].load() == {"v": 34}
+
+
+def test_node_durations_reach_the_client_without_a_task_of_their_own(cluster, tmp_path, caplog):
+    """Reading a duration through a task needed a free worker and held back the next nodes."""
+    catalog = json_catalog(tmp_path, "x", "y", "z", **{"params:nap": 0.5})
+    pipeline = Pipeline(
+        [
+            node(naps, ["x", "params:nap"], "y", name="naps"),
+            node(add, ["y", "y"], "z", name="adds"),
+        ]
+    )
+    caplog.set_level(logging.INFO, logger="degnext.runners.dask_runner")
+    with Client(cluster.scheduler_address) as client:
+        before = executed_tasks(client)
+        run_in_time(DaskRunner(scheduler=cluster.scheduler_address), pipeline, catalog)
+        assert executed_tasks(client) - before == len(pipeline.nodes)
+    seconds = dict(re.findall(r"Completed node: (\w+) \(([\d.]+) s on its worker\)", caplog.text))
+    assert set(seconds) == {"naps", "adds"}
+    assert float(seconds["naps"]) >= 0.5 > float(seconds["adds"])
 
 
 def test_a_failing_node_is_named_with_the_workers_traceback(cluster, tmp_path):

@@ -17,7 +17,6 @@ allowed-failures`` times), then the run fails naming the node.
 
 from __future__ import annotations
 
-import operator
 import traceback
 import uuid
 from collections import Counter
@@ -34,7 +33,7 @@ from degnext.runners.dask_cluster import (
     require_dask,
     workers_have_gpus,
 )
-from degnext.runners.dask_worker import run_node
+from degnext.runners.dask_worker import node_seconds, run_node
 
 
 class DaskNodeError(RuntimeError):
@@ -80,6 +79,7 @@ class DaskRunner(AbstractRunner):
         values = plan.input_values()
         todo, done, running = set(nodes), set(), {}
         results: dict[Node, Any] = {}  # futures whose in-memory outputs are still needed
+        durations: dict[str, float] = {}
         failure: DaskNodeError | None = None
         while todo or running:
             ready = [] if failure else [n for n in todo if dependencies[n] <= done]
@@ -122,18 +122,18 @@ class DaskRunner(AbstractRunner):
                     readers[parent] -= 1
                     if readers[parent] == 0 and not plan.keeps(parent):
                         results.pop(parent, None)
-                seconds = _seconds(client, future)
-                self._logger.info("Completed node: %s (%.2f s on its worker)", node.name, seconds)
+                seconds = node_seconds(client, future.key, durations)
+                if seconds is None:
+                    self._logger.info("Completed node: %s", node.name)
+                else:
+                    self._logger.info(
+                        "Completed node: %s (%.2f s on its worker)", node.name, seconds
+                    )
                 self._logger.info("Completed %d out of %d tasks", len(done), len(nodes))
         if failure:
             self._suggest_resume_scenario(pipeline, done, plan.catalog)
             raise failure
         plan.save_memory_outputs(results)
-
-
-def _seconds(client: Any, future: Any) -> float:
-    """The node's duration on its worker, without fetching its in-memory outputs."""
-    return client.submit(operator.getitem, future, "seconds", pure=False).result()
 
 
 def _node_error(node: Node, future: Any) -> DaskNodeError | None:

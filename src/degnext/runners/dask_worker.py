@@ -17,6 +17,8 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.pipeline.node import Node
 from kedro.runner.task import Task
 
+SECONDS_TOPIC = "degnext-node-seconds"
+
 
 def run_node(  # noqa: PLR0913
     node: Node,
@@ -28,7 +30,7 @@ def run_node(  # noqa: PLR0913
     run_id: str | None,
     is_async: bool,
 ) -> dict[str, Any]:
-    """Run ``node`` here; return its in-memory outputs (files are saved) and its duration.
+    """Run ``node`` here; return its in-memory outputs (files are saved); publish its duration.
 
     ``datasets``: (config, credentials, load_versions, save_version) of the node's persisted
     datasets; ``values``: in-memory inputs by name; ``parent_outputs``: for an input made in
@@ -49,10 +51,36 @@ def run_node(  # noqa: PLR0913
     Task(
         node=node, catalog=catalog, is_async=is_async, hook_manager=hook_manager, run_id=run_id
     ).execute()
-    return {
-        "outputs": {name: catalog.load(name) for name in memory_outputs},
-        "seconds": time.perf_counter() - start,
-    }
+    _report_seconds(time.perf_counter() - start)
+    return {"outputs": {name: catalog.load(name) for name in memory_outputs}}
+
+
+def _report_seconds(seconds: float) -> None:
+    """Publish the node's duration as a Dask event keyed by its task.
+
+    The client reads it from the scheduler (``node_seconds``); fetching it from the task's
+    result would need a worker slot, and the run's next nodes would wait for that slot.
+    """
+    from distributed import get_worker
+
+    try:
+        worker = get_worker()
+    except ValueError:  # called outside a Dask worker
+        return
+    worker.log_event(SECONDS_TOPIC, {"key": worker.get_current_task(), "seconds": seconds})
+
+
+def node_seconds(client: Any, key: str, known: dict[str, float]) -> float | None:
+    """A finished task's duration on its worker, from the events the workers published.
+
+    ``known`` caches the events read so far. A worker sends the event before it reports the
+    task finished, on the same ordered stream, so it has reached the scheduler by now.
+    """
+    if key not in known:
+        known.update(
+            (event["key"], event["seconds"]) for _, event in client.get_events(SECONDS_TOPIC)
+        )
+    return known.get(key)
 
 
 @functools.cache
