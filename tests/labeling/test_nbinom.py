@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import special
 
 from degnext.errors import DEGnextInputError
 from degnext.labeling import nbinom
@@ -39,3 +40,20 @@ def test_a_bad_thread_count_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("DEGNEXT_THREADS", "two")
     with pytest.raises(DEGnextInputError, match="DEGNEXT_THREADS"):
         nbinom.row_blocks(10, 4)
+
+
+def test_halley_gamma_quantile_agrees_with_scipys_inverse_or_defers_to_it():
+    # Both tails, shapes from 0.05 (no convergence from the start: left to scipy) to 500.
+    rng = np.random.default_rng(7)
+    shape_in = np.exp(rng.uniform(np.log(0.05), np.log(500), 20_000))
+    shape_out = shape_in * rng.uniform(0.5, 2, len(shape_in))
+    x = rng.gamma(shape_in)
+    upper = x >= shape_in
+    logp = nbinom._log_gamma_cdf(x, shape_in, np.ones(len(x)), upper)
+    start = nbinom.wilson_hilferty_map(x, shape_in, shape_out)
+    ours = nbinom._gamma_quantile(logp, shape_out, np.ones(len(x)), upper, start)
+    scipy_inverse = np.where(upper, special.gammainccinv(shape_out, np.exp(logp)),
+                             special.gammaincinv(shape_out, np.exp(logp)))
+    assert np.allclose(ours, scipy_inverse, rtol=1e-13, atol=0)
+    _, stalled = nbinom._halley_gamma_quantile(np.exp(logp), shape_out, upper, start)
+    assert 0 < stalled.mean() < 0.2  # most solved by Halley, the rest really deferred
