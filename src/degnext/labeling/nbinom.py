@@ -36,16 +36,17 @@ def n_threads() -> int:
     return int(value)
 
 
-def row_blocks(n_rows: int, n_cols: int) -> list[slice]:
-    """Row slices of at most `_BLOCK_CELLS` cells, and at least one per thread."""
+def row_blocks(n_rows: int, n_cols: int, cells: int | None = None) -> list[slice]:
+    """Row slices of at most `cells` (default `_BLOCK_CELLS`) cells, and at least one per thread."""
     per_thread = -(-n_rows // n_threads())
-    step = max(1, min(_BLOCK_CELLS // max(1, n_cols), per_thread))
+    step = max(1, min((cells or _BLOCK_CELLS) // max(1, n_cols), per_thread))
     return [slice(start, start + step) for start in range(0, n_rows, step)]
 
 
-def map_row_blocks(fn: Callable[[slice], np.ndarray], n_rows: int, n_cols: int) -> np.ndarray:
+def map_row_blocks(fn: Callable[[slice], np.ndarray], n_rows: int, n_cols: int,
+                   cells: int | None = None) -> np.ndarray:
     """fn over the row blocks of an n_rows x n_cols problem, on threads, results stacked in order."""
-    blocks = row_blocks(n_rows, n_cols)
+    blocks = row_blocks(n_rows, n_cols, cells)
     if len(blocks) < 2:
         return np.concatenate([fn(rows) for rows in blocks] or [np.empty(0)])
     with ThreadPoolExecutor(min(n_threads(), len(blocks))) as pool:
@@ -275,7 +276,8 @@ def q2q_rows(y: np.ndarray, rate: np.ndarray, lib_in: np.ndarray, lib_out: float
         r = rate[rows, None]
         return q2q_nbinom(y[rows], r * lib_in, np.broadcast_to(r * lib_out, y[rows].shape), disp)
 
-    return map_row_blocks(block, *y.shape).reshape(y.shape)
+    # q2q_nbinom holds about four times the temporaries per cell of the other block functions.
+    return map_row_blocks(block, *y.shape, cells=_BLOCK_CELLS // 4).reshape(y.shape)
 
 
 def log_dnbinom(x: np.ndarray, size: np.ndarray, mu: np.ndarray) -> np.ndarray:
