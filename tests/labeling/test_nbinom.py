@@ -7,7 +7,7 @@ from scipy import special
 
 from degnext.errors import DEGnextInputError
 from degnext.labeling import nbinom
-from degnext.labeling.dea import exact_test
+from degnext.labeling.dea import _equalized_pseudo_counts, exact_test
 from tests.labeling.test_dea import _nb_cohort
 
 
@@ -34,6 +34,34 @@ def test_exact_test_does_not_depend_on_threads_or_block_size(monkeypatch):
     many = exact_test(counts, condition)
     pd.testing.assert_frame_equal(one, many, check_exact=True)
     assert one.attrs == many.attrs
+
+
+def test_q2q_rows_reads_its_columns_block_by_block_into_one_output(monkeypatch):
+    counts, condition = _nb_cohort(n_genes=300)
+    y = counts.to_numpy(dtype=np.float64)
+    cols = np.flatnonzero(condition.to_numpy() == "tumor")
+    rate = y.mean(axis=1) / 1e6 + 1e-9
+    lib = y.sum(axis=0)
+    monkeypatch.setenv("DEGNEXT_THREADS", "3")
+    monkeypatch.setattr(nbinom, "_BLOCK_CELLS", 400)
+    blocked = nbinom.q2q_rows(y, cols, rate, lib[cols], 1e6, 0.2)
+    whole = nbinom.q2q_nbinom(y[:, cols], rate[:, None] * lib[cols],
+                              np.broadcast_to(rate[:, None] * 1e6, (len(y), len(cols))), 0.2)
+    assert blocked.shape == (len(y), len(cols))
+    np.testing.assert_array_equal(blocked, whole)
+
+
+def test_pseudo_counts_of_selected_rows_equal_the_same_rows_of_all():
+    # common_dispersion equalizes only the genes it uses: each row must be computed on its own.
+    counts, condition = _nb_cohort(n_genes=300)
+    y = counts.to_numpy(dtype=np.float64)
+    groups = [np.flatnonzero(condition.to_numpy() == g) for g in ("normal", "tumor")]
+    lib = y.sum(axis=0)
+    keep = np.arange(len(y)) % 3 != 0
+    every = _equalized_pseudo_counts(y, groups, lib, 0.1)
+    some = _equalized_pseudo_counts(y[keep], groups, lib, 0.1)
+    for all_rows, selected in zip(every, some, strict=True):
+        np.testing.assert_array_equal(all_rows[keep], selected)
 
 
 def test_a_bad_thread_count_is_a_clear_error(monkeypatch):

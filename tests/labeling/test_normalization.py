@@ -44,6 +44,23 @@ def test_gene_length_returns_rounded_input_without_zero_rows():
     assert (out.to_numpy() == counts.set_axis(info.index).loc[out.index].to_numpy()).all()
 
 
+def test_gene_length_rounds_half_to_even_keeps_first_duplicate_and_leaves_input_alone():
+    counts, info = _cohort()
+    counts = counts.astype(float) + 0.5
+    counts = pd.concat([counts, counts.iloc[:2] + 7], axis=0)  # repeated gene ids: first wins
+    counts["s0_copy"] = 1.0
+    counts = counts.rename(columns={"s0_copy": "s0"})  # a repeated barcode: first wins
+    before = counts.copy()
+    out = normalize(counts, info, "geneLength")
+    pd.testing.assert_frame_equal(counts, before)
+    assert out.dtypes.unique().tolist() == [np.dtype(np.int64)]
+    assert out.index.is_unique and out.columns.tolist() == [f"s{j}" for j in range(6)]
+    first = counts.iloc[:200, :6].set_axis(info.index)
+    expected = np.round(first.loc[out.index].to_numpy())  # 2.5 -> 2, 3.5 -> 4
+    assert (out.to_numpy() == expected).all()
+    assert len(out) > 150
+
+
 def test_gc_content_gives_common_sample_distribution():
     counts, info = _cohort()
     out = normalize(counts, info, "gcContent")

@@ -39,31 +39,33 @@ _LN2 = np.log(2.0)
 
 
 def _equalized_pseudo_counts(y: np.ndarray, groups: list[np.ndarray], lib: np.ndarray,
-                             dispersion: float) -> np.ndarray:
-    """edgeR equalizeLibSizes: pseudo-counts at the geometric-mean library size."""
+                             dispersion: float) -> list[np.ndarray]:
+    """edgeR equalizeLibSizes: pseudo-counts at the geometric-mean library size, one array per group."""
     common_lib = np.exp(r_mean(np.log(lib)))
-    pseudo = np.empty_like(y, dtype=np.float64)
+    pseudo = []
     for cols in groups:
         lam = np.exp(fit_one_group(y[:, cols], np.log(lib[cols]), dispersion))
-        pseudo[:, cols] = q2q_rows(y[:, cols], lam, lib[cols], common_lib, dispersion)
-    return np.maximum(pseudo, 0, out=pseudo)
+        group = q2q_rows(y, cols, lam, lib[cols], common_lib, dispersion)
+        pseudo.append(np.maximum(group, 0, out=group))
+    return pseudo
 
 
-def _cond_log_lik(pseudo: np.ndarray, groups: list[np.ndarray], delta: float) -> float:
+def _cond_log_lik(pseudo: list[np.ndarray], delta: float) -> float:
     """Conditional NB log-likelihood (terms in r only) summed over groups and genes."""
     r = 1 / delta - 1
 
     def per_gene(rows: slice) -> np.ndarray:
-        total = np.zeros(pseudo[rows].shape[0])
-        for cols in groups:
-            yg = pseudo[rows][:, cols]
+        total = np.zeros(pseudo[0][rows].shape[0])
+        for group in pseudo:
+            yg = group[rows]
             n = yg.shape[1]
             m = yg.sum(axis=1, dtype=np.longdouble).astype(np.float64) / n
             total = (r_row_sums(special.gammaln(yg + r)) + special.gammaln(n * r)
                      - special.gammaln(n * (m + r)) - n * special.gammaln(r)) + total
         return total
 
-    return float(map_row_blocks(per_gene, *pseudo.shape).sum(dtype=np.longdouble))
+    n_rows, n_cols = len(pseudo[0]), sum(group.shape[1] for group in pseudo)
+    return float(map_row_blocks(per_gene, n_rows, n_cols).sum(dtype=np.longdouble))
 
 
 def brent_maximize(f, lower: float, upper: float, tol: float) -> float:
@@ -132,8 +134,9 @@ def common_dispersion(y: np.ndarray, groups: list[np.ndarray], lib: np.ndarray,
         raise DEGnextInputError("counts: no gene has a total count above 5")
     disp = 0.01
     for _ in range(2):
-        pseudo = _equalized_pseudo_counts(y, groups, lib, disp)[sel]
-        delta = brent_maximize(partial(_cond_log_lik, pseudo, groups), 1e-4, 100 / 101, tol)
+        # Rows are equalized one by one, so selecting them first gives the same pseudo-counts.
+        pseudo = _equalized_pseudo_counts(y if sel.all() else y[sel], groups, lib, disp)
+        delta = brent_maximize(partial(_cond_log_lik, pseudo), 1e-4, 100 / 101, tol)
         disp = delta / (1 - delta)
     return disp
 
@@ -243,7 +246,7 @@ def exact_test(counts: pd.DataFrame, condition: pd.Series, *,
     log_fc = (abundance_fc[1] - abundance_fc[0]) / _LN2
     mean_rate = np.exp(fit_one_group(y, offset, disp))
     lib_average = np.exp(r_mean(offset))
-    pseudo = [q2q_rows(y[:, cols], mean_rate, lib[cols], lib_average, disp) for cols in groups]
+    pseudo = [q2q_rows(y, cols, mean_rate, lib[cols], lib_average, disp) for cols in groups]
     pvals = exact_test_double_tail(pseudo[0], pseudo[1], disp)
     table = pd.DataFrame({"logFC": log_fc, "logCPM": ave_log_cpm(y, lib, disp), "PValue": pvals,
                           "FDR": false_discovery_control(pvals, method="bh")}, index=counts.index)

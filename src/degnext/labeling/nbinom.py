@@ -53,6 +53,15 @@ def map_row_blocks(fn: Callable[[slice], np.ndarray], n_rows: int, n_cols: int,
         return np.concatenate(list(pool.map(fn, blocks)))
 
 
+def for_row_blocks(fn: Callable[[slice], None], n_rows: int, n_cols: int,
+                   cells: int | None = None) -> None:
+    """fn over the row blocks on threads, for its effect (filling those rows of an output)."""
+    blocks = row_blocks(n_rows, n_cols, cells)
+    with ThreadPoolExecutor(max(1, min(n_threads(), len(blocks)))) as pool:
+        for _ in pool.map(fn, blocks):  # re-raises a block's error here
+            pass
+
+
 def r_row_sums(matrix: np.ndarray) -> np.ndarray:
     """R's rowSums (long-double accumulation)."""
     return matrix.sum(axis=1, dtype=np.longdouble).astype(np.float64)
@@ -269,15 +278,23 @@ def q2q_nbinom(x: np.ndarray, input_mean: np.ndarray, output_mean: np.ndarray,
     return ((q_norm + q_gamma) / 2).reshape(shape)
 
 
-def q2q_rows(y: np.ndarray, rate: np.ndarray, lib_in: np.ndarray, lib_out: float,
-             disp: float) -> np.ndarray:
-    """q2q_nbinom of each row from means rate * lib_in to rate * lib_out, on row blocks."""
-    def block(rows: slice) -> np.ndarray:
+def q2q_rows(y: np.ndarray, cols: np.ndarray, rate: np.ndarray, lib_in: np.ndarray,
+             lib_out: float, disp: float) -> np.ndarray:
+    """q2q_nbinom of y[:, cols], each row from means rate * lib_in to rate * lib_out.
+
+    Row blocks are read from y and written into one output, so neither y[:, cols] nor a stack of
+    block results is ever held whole beside it.
+    """
+    out = np.empty((y.shape[0], len(cols)))
+
+    def block(rows: slice) -> None:
         r = rate[rows, None]
-        return q2q_nbinom(y[rows], r * lib_in, np.broadcast_to(r * lib_out, y[rows].shape), disp)
+        means_out = np.broadcast_to(r * lib_out, out[rows].shape)
+        out[rows] = q2q_nbinom(y[rows][:, cols], r * lib_in, means_out, disp)
 
     # q2q_nbinom holds about four times the temporaries per cell of the other block functions.
-    return map_row_blocks(block, *y.shape, cells=_BLOCK_CELLS // 4).reshape(y.shape)
+    for_row_blocks(block, *out.shape, cells=_BLOCK_CELLS // 4)
+    return out
 
 
 def log_dnbinom(x: np.ndarray, size: np.ndarray, mu: np.ndarray) -> np.ndarray:

@@ -23,6 +23,8 @@ from degnext.data.count_checks import check_not_all_zero
 from degnext.errors import DEGnextInputError
 
 _N_BINS = 10
+_COLUMN_CHUNK = 64
+_ROW_CHUNK = 4096
 _UPPER = 0.75
 _ENSG_VERSION = re.compile(r"\.[0-9]*")
 METHODS = ("geneLength", "gcContent")
@@ -57,12 +59,20 @@ def r_quantile_sorted(sorted_values: np.ndarray, prob: float, transform=None) ->
     return qs
 
 
-def _upper_log_quartile(matrix: np.ndarray) -> np.ndarray:
-    """Per column R quantile(log(x), 0.75), partitioning instead of a full sort."""
-    n = matrix.shape[0]
-    index = 1 + (n - 1) * _UPPER
+def _upper_log_quartile(matrix: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """Per column R quantile(log(x), 0.75) of `matrix` (or of its `rows`), rounded half to even.
+
+    Columns are partitioned a chunk at a time, so no copy of the whole matrix is made.
+    """
+    rows = np.arange(matrix.shape[0]) if rows is None else rows
+    index = 1 + (len(rows) - 1) * _UPPER
     kth = sorted({int(np.floor(index)) - 1, int(np.ceil(index)) - 1})
-    return r_quantile_sorted(np.partition(matrix, kth, axis=0), _UPPER, transform=np.log)
+    quartiles = []
+    for start in range(0, matrix.shape[1], _COLUMN_CHUNK):
+        chunk = np.round(matrix[rows, start:start + _COLUMN_CHUNK].astype(np.float64))
+        quartiles.append(r_quantile_sorted(np.partition(chunk, kth, axis=0), _UPPER,
+                                           transform=np.log))
+    return np.concatenate(quartiles)
 
 
 def _r_row_means(matrix: np.ndarray) -> np.ndarray:
@@ -105,24 +115,31 @@ def _covariate_bins(covariate: np.ndarray) -> np.ndarray:
     return np.clip(bins, 0, _N_BINS - 1)
 
 
-def _within_lane_upper(counts: np.ndarray, covariate: np.ndarray) -> Iterator[tuple]:
-    """EDASeq within-lane 'upper' normalization, one covariate bin at a time.
+def _within_lane_upper(counts: np.ndarray, rows: np.ndarray,
+                       covariate: np.ndarray) -> Iterator[tuple]:
+    """EDASeq within-lane 'upper' normalization of `counts[rows]`, one covariate bin at a time.
 
-    Per sample and bin: exp(log(x) - q75(log x in bin) + q75(log x in sample)); zeros give -inf
-    logs, so a bin whose upper quartile is a zero yields NaN/inf exactly as in R.
-    Yields (row positions, unrounded normalized block).
+    Per sample and bin: exp(log(x) - q75(log x in bin) + q75(log x in sample)), x the count
+    rounded half to even; zeros give -inf logs, so a bin whose upper quartile is a zero yields
+    NaN/inf exactly as in R. Yields (positions in `rows`, unrounded normalized block).
     """
     bins = _covariate_bins(covariate)
     with np.errstate(divide="ignore"):
-        q_all = _upper_log_quartile(counts)
+        q_all = _upper_log_quartile(counts, rows)
         for b in range(_N_BINS):
-            rows = np.flatnonzero(bins == b)
-            if not len(rows):
+            in_bin = np.flatnonzero(bins == b)
+            if not len(in_bin):
                 continue
-            block = counts[rows].astype(np.float64)
+            block = np.round(counts[rows[in_bin]].astype(np.float64))
             q_bin = _upper_log_quartile(block)
             with np.errstate(invalid="ignore"):
-                yield rows, np.exp(np.log(block) - q_bin + q_all)
+                yield in_bin, np.exp(np.log(block) - q_bin + q_all)
+
+
+def _not_all_zero(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Mask over `rows`: the row of `values` has a value other than 0 (NaN counts as one)."""
+    return np.concatenate([(values[rows[start:start + _ROW_CHUNK]] != 0).any(axis=1)
+                           for start in range(0, len(rows), _ROW_CHUNK)] or [np.zeros(0, bool)])
 
 
 def _check_gene_info(gene_info: pd.DataFrame) -> pd.DataFrame:
@@ -134,23 +151,28 @@ def _check_gene_info(gene_info: pd.DataFrame) -> pd.DataFrame:
 
 
 def _normalize_gene_length(tab: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
-    tab = tab.loc[~tab.index.duplicated(), ~tab.columns.duplicated()]
-    tab = tab.loc[tab.index.isin(info.index)]
-    tab = tab.loc[(tab.to_numpy() == 0).sum(axis=1) < tab.shape[1]]
-    info = info.loc[info.index.isin(tab.index)]
+    """The rounded input rows that survive; rows are tracked as positions, copied once at the end."""
+    if tab.columns.duplicated().any():
+        tab = tab.loc[:, ~tab.columns.duplicated()]
+    values = tab.to_numpy()
+    rows = np.flatnonzero(~tab.index.duplicated() & tab.index.isin(info.index))
+    rows = rows[_not_all_zero(values, rows)]
+    info = info.loc[info.index.isin(tab.index[rows])]
     info = info.loc[~info.index.duplicated()]
     # TCGAbiolinks selects these positions in both tables although their row orders differ.
     to_keep = np.flatnonzero(info["gene_length"].to_numpy() != 0)
-    info, tab = info.iloc[to_keep], tab.iloc[to_keep]
-    tab = tab.round()
-    common = tab.index[tab.index.isin(info.index)]
-    tab, info = tab.loc[common], info.loc[common]
-    values = tab.to_numpy(dtype=np.float64)
-    has_nan = np.zeros(len(tab), dtype=bool)
-    for rows, block in _within_lane_upper(values, info["gene_length"].to_numpy()):
-        has_nan[rows] = np.isnan(block).any(axis=1)
-    out = tab.loc[~has_nan]
-    return out.astype(np.int64) if np.isfinite(out.to_numpy()).all() else out
+    info, rows = info.iloc[to_keep], rows[to_keep]
+    rows = rows[tab.index[rows].isin(info.index)]
+    info = info.loc[tab.index[rows]]
+    has_nan = np.zeros(len(rows), dtype=bool)
+    for in_bin, block in _within_lane_upper(values, rows, info["gene_length"].to_numpy()):
+        has_nan[in_bin] = np.isnan(block).any(axis=1)
+    out = tab.iloc[rows[~has_nan]]
+    if not np.issubdtype(values.dtype, np.integer):
+        out = out.round()
+        if not np.isfinite(out.to_numpy()).all():
+            return out
+    return out.astype(np.int64, copy=False)
 
 
 def _quantile_normalize_samples(matrix: np.ndarray) -> np.ndarray:
@@ -169,8 +191,8 @@ def _normalize_gc_content(tab: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame
     tab = tab.loc[~tab.index.duplicated()].loc[common]
     raw = np.floor(tab.to_numpy(dtype=np.float64))
     within = np.empty_like(raw)
-    for rows, block in _within_lane_upper(raw, info["gc_content"].to_numpy()):
-        within[rows] = block
+    for in_bin, block in _within_lane_upper(raw, np.arange(len(raw)), info["gc_content"].to_numpy()):
+        within[in_bin] = block
     keep = ~np.isnan(np.round(within)).any(axis=1)
     raw, within, tab = raw[keep], within[keep], tab.loc[keep]
     norm_within = np.round(within)
@@ -197,7 +219,8 @@ def normalize(counts: pd.DataFrame, gene_info: pd.DataFrame,
         raise DEGnextInputError(f"parameter method must be one of {METHODS}, got {method!r}")
     check_not_all_zero(counts, "counts to normalize")
     info = _check_gene_info(gene_info)
-    tab = counts.set_axis(tcgabiolinks_row_names(counts.index), axis=0)
+    tab = counts.copy(deep=False)  # a new index over the same values, not a second matrix
+    tab.index = tcgabiolinks_row_names(counts.index)
     if not tab.index.isin(info.index).any():
         raise DEGnextInputError("counts: no gene survives normalization; none of the gene ids "
                                 f"(e.g. {list(tab.index[:3])}) is in the gene_info index")

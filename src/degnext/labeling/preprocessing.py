@@ -53,16 +53,20 @@ def validate_counts(counts: pd.DataFrame, name: str = "counts") -> None:
     check_not_all_zero(counts, name)
 
 
-def _standardized_ranks(values: np.ndarray) -> np.ndarray:
-    """Column ranks (ties averaged, as R's rank) centred and scaled to unit norm, in float64."""
-    n_genes, n_samples = values.shape
-    out = np.empty((n_genes, n_samples), dtype=np.float64)
-    for start in range(0, n_samples, _RANK_CHUNK):
-        block = rankdata(values[:, start:start + _RANK_CHUNK], axis=0, method="average")
+def _mean_spearman(values: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Mean Spearman correlation of each of `cols` with all of them (its own 1 included).
+
+    Column ranks (ties averaged, as R's rank), centred and scaled to unit norm, are built a chunk
+    of columns at a time from `values` itself, so the counts are never copied whole.
+    """
+    n_genes = values.shape[0]
+    z = np.empty((n_genes, len(cols)), dtype=np.float64)
+    for start in range(0, len(cols), _RANK_CHUNK):
+        block = rankdata(values[:, cols[start:start + _RANK_CHUNK]], axis=0, method="average")
         block -= (n_genes + 1) / 2.0
         norms = np.sqrt(np.einsum("ij,ij->j", block, block))
-        out[:, start:start + _RANK_CHUNK] = block / np.where(norms > 0, norms, np.nan)
-    return out
+        z[:, start:start + _RANK_CHUNK] = block / np.where(norms > 0, norms, np.nan)
+    return z.T @ z.sum(axis=1) / z.shape[1]
 
 
 def sample_outliers(counts: pd.DataFrame, cor_cut: float = 0.6) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -86,9 +90,8 @@ def sample_outliers(counts: pd.DataFrame, cor_cut: float = 0.6) -> tuple[pd.Data
         raise DEGnextInputError(
             f"counts: need at least 2 samples whose counts vary, got {int((~constant).sum())} "
             f"of {counts.shape[1]}")
-    z = _standardized_ranks(values[:, ~constant])
     mean_cor = np.full(counts.shape[1], np.nan)
-    mean_cor[~constant] = z.T @ z.sum(axis=1) / z.shape[1]
+    mean_cor[~constant] = _mean_spearman(values, np.flatnonzero(~constant))
     kept = ~constant & (np.nan_to_num(mean_cor, nan=-np.inf) > cor_cut)
     reason = np.where(kept, "", f"mean Spearman correlation <= {cor_cut}")
     report = pd.DataFrame({
