@@ -60,12 +60,16 @@ def write_input(case: str, path: Path) -> None:
 
 
 def run_python(mode: str, source: Path, out: Path) -> None:
-    """This project's side (run in a child process): time the analysis, write the DEA table."""
-    from degnext.data.annotations import load_gene_info
-    from degnext.labeling.dea import exact_test
-    from degnext.labeling.normalization import normalize, quantile_filter
-    from degnext.labeling.preprocessing import sample_outliers, validate_counts
+    """This project's side (run in a child process): time the analysis, write the DEA table.
 
+    A DEA run imports only the DEA, so its peak RSS is not the chain's modules'.
+    """
+    from degnext.labeling.dea import exact_test
+
+    if mode == "chain":
+        from degnext.data.annotations import load_gene_info
+        from degnext.labeling.normalization import normalize, quantile_filter
+        from degnext.labeling.preprocessing import sample_outliers, validate_counts
     counts = pd.read_csv(source, index_col=0, engine="pyarrow")
     start = time.perf_counter()
     if mode == "chain":

@@ -1,11 +1,13 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import false_discovery_control
 
 from degnext.errors import DEGnextInputError
 from degnext.labeling.dea import (
     DESEQ2_COLUMNS,
     EDGER_COLUMNS,
+    bh_fdr,
     deseq2,
     exact_test,
     fit_one_group,
@@ -65,3 +67,14 @@ def test_deseq2_same_columns_and_direction():
         (table["log2FoldChange"] / table["lfcSE"]).to_numpy(), rel=1e-6
     )
     assert (table["logFC"].iloc[:30] > 0).mean() > 0.9
+
+
+def test_bh_fdr_is_r_p_adjust_bh_exactly():
+    # R: p.adjust(c(0.01, 0.04, 0.03, 0.2, 0.04), "BH") = 0.05 0.05 0.05 0.20 0.05
+    np.testing.assert_allclose(bh_fdr(np.array([0.01, 0.04, 0.03, 0.2, 0.04])),
+                               [0.05, 0.05, 0.05, 0.2, 0.05], rtol=1e-15)
+    rng = np.random.default_rng(0)
+    p = rng.uniform(size=5000) ** 3
+    p[:2000] = np.round(p[:2000], 2)  # ties
+    np.testing.assert_array_equal(bh_fdr(p), false_discovery_control(p, method="bh"))
+    assert bh_fdr(np.array([0.9, 0.95])).tolist() == [0.95, 0.95]

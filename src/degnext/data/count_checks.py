@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from degnext.errors import DEGnextInputError
 
@@ -76,6 +75,8 @@ def _separator(path: Path) -> str:
 
 def _read_any(path: Path, what: str, text: bool) -> pd.DataFrame:
     if "".join(path.suffixes).lower().endswith((".parquet", ".pq")):
+        import pyarrow.parquet as pq  # here: the module costs ~6 MB to processes that read no Parquet
+
         check_sample_names(pq.read_schema(path).names[1:], f"{what} {path} header")
         table = pd.read_parquet(path)
         return table.reset_index() if not isinstance(table.index, pd.RangeIndex) else table

@@ -14,7 +14,6 @@ from functools import partial
 import numpy as np
 import pandas as pd
 from scipy import special
-from scipy.stats import false_discovery_control
 
 from degnext.errors import DEGnextInputError
 from degnext.labeling.nbinom import (
@@ -249,9 +248,20 @@ def exact_test(counts: pd.DataFrame, condition: pd.Series, *,
     pseudo = [q2q_rows(y, cols, mean_rate, lib[cols], lib_average, disp) for cols in groups]
     pvals = exact_test_double_tail(pseudo[0], pseudo[1], disp)
     table = pd.DataFrame({"logFC": log_fc, "logCPM": ave_log_cpm(y, lib, disp), "PValue": pvals,
-                          "FDR": false_discovery_control(pvals, method="bh")}, index=counts.index)
+                          "FDR": bh_fdr(pvals)}, index=counts.index)
     table.attrs["common_dispersion"] = disp
     return table
+
+
+def bh_fdr(pvalues: np.ndarray) -> np.ndarray:
+    """R's p.adjust(method = "BH"), here rather than scipy.stats, whose import alone takes more
+    memory (~50 MB) than a cohort's DEA."""
+    order = np.argsort(pvalues, kind="stable")[::-1]
+    n = len(order)
+    adjusted = np.minimum.accumulate(n / np.arange(n, 0, -1) * pvalues[order])
+    fdr = np.empty(n)
+    fdr[order] = np.minimum(adjusted, 1)
+    return fdr
 
 
 def label_genes(dea: pd.DataFrame, fdr_cutoff: float = 0.01) -> pd.Series:
@@ -297,6 +307,6 @@ def deseq2(counts: pd.DataFrame, condition: pd.Series, seed: int = 0) -> pd.Data
     pvals = res["pvalue"].fillna(1.0).to_numpy()
     common = pd.DataFrame({"logFC": res["log2FoldChange"].fillna(0.0).to_numpy(),
                            "logCPM": ave_log_cpm(y, lib, 0.05), "PValue": pvals,
-                           "FDR": false_discovery_control(pvals, method="bh")}, index=counts.index)
+                           "FDR": bh_fdr(pvals)}, index=counts.index)
     native = res[list(DESEQ2_COLUMNS)].astype("float64").set_axis(counts.index)
     return common.join(native)
