@@ -26,7 +26,6 @@ from statistics import median
 import numpy as np
 import pandas as pd
 from bench_common import PROJECT, cpu_model
-from bench_labeling import barcodes, nb_counts
 
 R_SCRIPT = PROJECT / "benchmarks" / "tcgabiolinks_labeling.R"
 RELEASE = PROJECT.parent / "shared" / "data" / "degnext_release"
@@ -40,6 +39,8 @@ CASES = {  # name: (mode, genes, samples, normal)
 
 def write_input(case: str, path: Path) -> None:
     """The case's counts as CSV: first column the gene id, then TCGA-like barcodes."""
+    from bench_labeling import barcodes, nb_counts  # not in the workers: it imports the chain
+
     _, n_genes, n_samples, n_normal = CASES[case]
     names = barcodes(n_normal, n_samples - n_normal)
     if case == "chol":
@@ -64,7 +65,10 @@ def run_python(mode: str, source: Path, out: Path) -> None:
 
     A DEA run imports only the DEA, so its peak RSS is not the chain's modules'.
     """
-    from degnext.labeling.dea import exact_test
+    try:
+        from degnext.labeling.dea import exact_test
+    except ModuleNotFoundError:  # a --landed-src from before the labeling package (2026-11-25)
+        from degnext.dea import exact_test
 
     if mode == "chain":
         from degnext.data.annotations import load_gene_info
