@@ -13,10 +13,11 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-from scipy.stats import false_discovery_control, hypergeom
+from scipy.stats import hypergeom
 
 from degnext.data.gene_sets import GeneSetLibrary
 from degnext.errors import DEGnextInputError
+from degnext.labeling.dea import bh_fdr
 
 ORA_COLUMNS = ["term", "term_name", "size", "overlap", "p_value", "q_value", "overlap_genes"]
 UP_DOWN_COLUMNS = [
@@ -128,7 +129,7 @@ def over_representation(
             "size": [len(m) for m in sets.values()],
             "overlap": k,
             "p_value": p,
-            "q_value": false_discovery_control(p, method="bh"),
+            "q_value": bh_fdr(np.asarray(p, dtype=np.float64)),
             "overlap_genes": [";".join(sorted(o)) for o in overlaps],
         }
     )

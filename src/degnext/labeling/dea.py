@@ -254,8 +254,8 @@ def exact_test(counts: pd.DataFrame, condition: pd.Series, *,
 
 
 def bh_fdr(pvalues: np.ndarray) -> np.ndarray:
-    """R's p.adjust(method = "BH"), here rather than scipy.stats, whose import alone takes more
-    memory (~50 MB) than a cohort's DEA."""
+    """R's p.adjust(method = "BH"), the project's one BH (the DEA's FDR, enrichment's q-values);
+    not scipy.stats', whose import alone takes more memory (~50 MB) than a cohort's DEA."""
     order = np.argsort(pvalues, kind="stable")[::-1]
     n = len(order)
     adjusted = np.minimum.accumulate(n / np.arange(n, 0, -1) * pvalues[order])
