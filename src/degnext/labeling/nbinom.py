@@ -43,23 +43,24 @@ def row_blocks(n_rows: int, n_cols: int, cells: int | None = None) -> list[slice
     return [slice(start, start + step) for start in range(0, n_rows, step)]
 
 
+def _on_threads(fn: Callable[[slice], np.ndarray | None], blocks: list[slice]) -> list:
+    """fn of every block, in order; one thread per core, none for a single block."""
+    if len(blocks) < 2:
+        return [fn(rows) for rows in blocks]
+    with ThreadPoolExecutor(min(n_threads(), len(blocks))) as pool:
+        return list(pool.map(fn, blocks))
+
+
 def map_row_blocks(fn: Callable[[slice], np.ndarray], n_rows: int, n_cols: int,
                    cells: int | None = None) -> np.ndarray:
     """fn over the row blocks of an n_rows x n_cols problem, on threads, results stacked in order."""
-    blocks = row_blocks(n_rows, n_cols, cells)
-    if len(blocks) < 2:
-        return np.concatenate([fn(rows) for rows in blocks] or [np.empty(0)])
-    with ThreadPoolExecutor(min(n_threads(), len(blocks))) as pool:
-        return np.concatenate(list(pool.map(fn, blocks)))
+    return np.concatenate(_on_threads(fn, row_blocks(n_rows, n_cols, cells)) or [np.empty(0)])
 
 
 def for_row_blocks(fn: Callable[[slice], None], n_rows: int, n_cols: int,
                    cells: int | None = None) -> None:
     """fn over the row blocks on threads, for its effect (filling those rows of an output)."""
-    blocks = row_blocks(n_rows, n_cols, cells)
-    with ThreadPoolExecutor(max(1, min(n_threads(), len(blocks)))) as pool:
-        for _ in pool.map(fn, blocks):  # re-raises a block's error here
-            pass
+    _on_threads(fn, row_blocks(n_rows, n_cols, cells))
 
 
 def r_row_sums(matrix: np.ndarray) -> np.ndarray:

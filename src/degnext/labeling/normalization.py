@@ -191,7 +191,8 @@ def _normalize_gc_content(tab: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame
     tab = tab.loc[~tab.index.duplicated()].loc[common]
     raw = np.floor(tab.to_numpy(dtype=np.float64))
     within = np.empty_like(raw)
-    for in_bin, block in _within_lane_upper(raw, np.arange(len(raw)), info["gc_content"].to_numpy()):
+    every_row = np.arange(len(raw))
+    for in_bin, block in _within_lane_upper(raw, every_row, info["gc_content"].to_numpy()):
         within[in_bin] = block
     keep = ~np.isnan(np.round(within)).any(axis=1)
     raw, within, tab = raw[keep], within[keep], tab.loc[keep]
