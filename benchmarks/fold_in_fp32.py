@@ -5,8 +5,8 @@ Run, after `kedro run --env release --pipelines ingestion,cnn_general --namespac
 
     python benchmarks/fold_in_fp32.py BLCA 2
 
-Trains the fold's 3-class first level exactly as `cross_validate` does (same seeded initial
-weights, every T1 fold but this one, Table 7 settings from conf/release) with the default fp32,
+Trains the fold's 3-class first level with `cross_validate`'s own `train_fold` (same seeded
+initial weights, every T1 fold but this one, Table 7 settings from conf/release) with the default fp32,
 fine-tunes it on F1 with the pipeline's own node and prints F1 and T3 accuracy, ROC AUC and how
 many genes are called UR: set beside the bf16 run's fold, it tells precision from data.
 """
@@ -23,8 +23,8 @@ from degnext import settings as project_settings
 from degnext.data.splits import gene_rows
 from degnext.evaluation.metrics import score_predictions
 from degnext.nn import training
+from degnext.nn.cross_validation import train_fold
 from degnext.nn.inference import predict_genes
-from degnext.nn.model import DEGnext
 from degnext.pipelines.cnn_general.nodes import fine_tune
 
 ROOT = PROJECT / "data" / "release"  # data_root of conf/release
@@ -38,13 +38,11 @@ def main(cohort: str, fold: int) -> None:
     expression = pd.read_parquet(ROOT / "04_feature" / cohort / "expression.parquet")
     splits = pd.read_parquet(ROOT / "05_model_input" / cohort / "splits.parquet")
     features, labels, rows = gene_rows(expression, splits, ("T1",), cohort)
-    train = rows["fold"].to_numpy() != fold
     start = time.perf_counter()
-    first_level = DEGnext(features.shape[1], 3, seed=params["seed"])
-    training.fit(
-        first_level,
-        features[train],
-        labels[train],
+    first_level = train_fold(
+        features,
+        labels,
+        rows["fold"].to_numpy() == fold,
         training.stage_params(params, "first_level"),
         **training.run_options(params),
         stage=f"first_level fold {fold}",

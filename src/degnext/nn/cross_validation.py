@@ -27,6 +27,23 @@ def _validation_loss(model: DEGnext, out: torch.Tensor, y: np.ndarray) -> float:
     return float(nn.functional.cross_entropy(out, torch.as_tensor(y).long()))
 
 
+def train_fold(
+    X: np.ndarray,
+    y: np.ndarray,
+    held_out: np.ndarray,
+    params: StageParams,
+    *,
+    seed: int,
+    device: str = "auto",
+    n_outputs: int = 3,
+    **fit_kwargs: object,
+) -> DEGnext:
+    """One CV fold's model: the seeded initial weights trained on every row not held out."""
+    model = DEGnext(X.shape[1], n_outputs, seed=seed)
+    fit(model, X[~held_out], y[~held_out], params, seed=seed, device=device, **fit_kwargs)
+    return model
+
+
 def cross_validate(
     X: np.ndarray,
     y: np.ndarray,
@@ -60,14 +77,14 @@ def cross_validate(
     rows, models = [], {}
     for position, fold in enumerate(fold_ids, start=1):
         val = folds == fold
-        model = DEGnext(X.shape[1], n_outputs, seed=seed)
-        fit(
-            model,
-            X[~val],
-            y[~val],
+        model = train_fold(
+            X,
+            y,
+            val,
             params,
             seed=seed,
             device=device,
+            n_outputs=n_outputs,
             stage=f"first_level fold {fold} ({position} of {fold_ids.size})",
             cohorts=cohorts,
             **fit_kwargs,
