@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmark scripts: the machine, a fresh project copy, Markdown tables."""
+"""Helpers shared by the benchmark scripts: the machine, a fresh project copy, the release
+parameters, Markdown tables."""
 
 from __future__ import annotations
 
@@ -30,6 +31,16 @@ def make_project(root: Path) -> Path:
             shutil.copy(PROJECT / name, root / name)
     (root / "src").mkdir()
     return root
+
+
+def release_parameters(pipeline: str) -> dict:
+    """One pipeline's parameters as `kedro run --env release` resolves them (conf/base + release)."""
+    from degnext import settings
+
+    loader = settings.CONFIG_LOADER_CLASS(
+        str(PROJECT / "conf"), env="release", **settings.CONFIG_LOADER_ARGS
+    )
+    return loader["parameters"][pipeline]
 
 
 def markdown(table: pd.DataFrame, digits: int = 2) -> str:

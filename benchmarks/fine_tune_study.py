@@ -20,9 +20,8 @@ import argparse
 from pathlib import Path
 
 import pandas as pd
-from bench_common import PROJECT, markdown
+from bench_common import markdown, release_parameters
 
-from degnext import settings as project_settings
 from degnext.data.splits import gene_rows
 from degnext.datasets import CheckpointDataset
 from degnext.evaluation.metrics import score_predictions
@@ -49,10 +48,7 @@ def variant_params(settings: dict, variant: dict) -> dict:
 
 def study(cohort: str, root: Path) -> pd.DataFrame:
     """Each fold model fine-tuned by the pipeline's own node, once per variant, then scored."""
-    loader = project_settings.CONFIG_LOADER_CLASS(
-        str(PROJECT / "conf"), env="release", **project_settings.CONFIG_LOADER_ARGS
-    )
-    settings = loader["parameters"]["cnn_general"]
+    settings = release_parameters("cnn_general")
     expression = pd.read_parquet(root / "04_feature" / cohort / "expression.parquet")
     splits = pd.read_parquet(root / "05_model_input" / cohort / "splits.parquet")
     sets = {name: gene_rows(expression, splits, (name,), cohort) for name in ("F1", "T3")}

@@ -17,9 +17,8 @@ import sys
 import time
 
 import pandas as pd
-from bench_common import PROJECT
+from bench_common import PROJECT, release_parameters
 
-from degnext import settings as project_settings
 from degnext.data.splits import gene_rows
 from degnext.evaluation.metrics import score_predictions
 from degnext.nn import training
@@ -31,10 +30,7 @@ ROOT = PROJECT / "data" / "release"  # data_root of conf/release
 
 
 def main(cohort: str, fold: int) -> None:
-    loader = project_settings.CONFIG_LOADER_CLASS(
-        str(PROJECT / "conf"), env="release", **project_settings.CONFIG_LOADER_ARGS
-    )
-    params = {**loader["parameters"]["cnn_general"], "device": "cpu", "amp_dtype": None}
+    params = {**release_parameters("cnn_general"), "device": "cpu", "amp_dtype": None}
     expression = pd.read_parquet(ROOT / "04_feature" / cohort / "expression.parquet")
     splits = pd.read_parquet(ROOT / "05_model_input" / cohort / "splits.parquet")
     features, labels, rows = gene_rows(expression, splits, ("T1",), cohort)
