@@ -39,8 +39,9 @@ def nb_counts(n_genes: int, n_normal: int, n_tumor: int, seed: int) -> np.ndarra
 
 
 def barcodes(n_normal: int, n_tumor: int) -> list[str]:
-    return ([f"TCGA-ZZ-{i:04d}-11A-01R-A000-07" for i in range(n_normal)]
-            + [f"TCGA-ZZ-{i:04d}-01A-01R-A000-07" for i in range(n_normal, n_normal + n_tumor)])
+    return [f"TCGA-ZZ-{i:04d}-11A-01R-A000-07" for i in range(n_normal)] + [
+        f"TCGA-ZZ-{i:04d}-01A-01R-A000-07" for i in range(n_normal, n_normal + n_tumor)
+    ]
 
 
 def bench_dea(repeats: int = 3) -> float:
@@ -53,8 +54,10 @@ def bench_dea(repeats: int = 3) -> float:
         exact_test(counts, condition)
         times.append(time.perf_counter() - start)
     best = min(times)
-    print(f"(1) exact_test 6514 x 45: best of {repeats} {best:.2f} s "
-          f"({TCGABIOLINKS_DEA_S / best:.1f}x faster than TCGAbiolinks' {TCGABIOLINKS_DEA_S} s)")
+    print(
+        f"(1) exact_test 6514 x 45: best of {repeats} {best:.2f} s "
+        f"({TCGABIOLINKS_DEA_S / best:.1f}x faster than TCGAbiolinks' {TCGABIOLINKS_DEA_S} s)"
+    )
     return best
 
 
@@ -65,8 +68,9 @@ def bench_chain(n_genes: int, n_samples: int, n_normal: int) -> None:
     values[:, -3:] = np.random.default_rng(3).permuted(values[:, -3:], axis=0)  # 3 outliers
     counts = pd.DataFrame(values, index=pd.Index(gene_ids, name="gene_id"), columns=names)
     del values
-    condition = pd.Series(np.where(counts.columns.str[13:15] == "11", "normal", "tumor"),
-                          index=counts.columns)
+    condition = pd.Series(
+        np.where(counts.columns.str[13:15] == "11", "normal", "tumor"), index=counts.columns
+    )
     steps = []
 
     def step(name, fn, *args):
@@ -86,13 +90,17 @@ def bench_chain(n_genes: int, n_samples: int, n_normal: int) -> None:
     labels = step("label_genes", label_genes, dea)
     total = sum(t for _, t in steps)
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    print(f"(2) chain {len(gene_ids)} x {n_samples} ({n_normal} normal): "
-          f"{int((~report.kept).sum())} outlier samples, {len(mapped)} HGNC genes, "
-          f"{len(filtered)} after filter, labels {labels.value_counts().sort_index().to_dict()}")
+    print(
+        f"(2) chain {len(gene_ids)} x {n_samples} ({n_normal} normal): "
+        f"{int((~report.kept).sum())} outlier samples, {len(mapped)} HGNC genes, "
+        f"{len(filtered)} after filter, labels {labels.value_counts().sort_index().to_dict()}"
+    )
     for name, seconds in steps:
         print(f"    {name:<22} {seconds:8.2f} s")
-    print(f"    {'total':<22} {total:8.2f} s; peak RSS {peak_gib:.2f} GiB "
-          "(whole process, cohort generation included)")
+    print(
+        f"    {'total':<22} {total:8.2f} s; peak RSS {peak_gib:.2f} GiB "
+        "(whole process, cohort generation included)"
+    )
 
 
 def main() -> None:
@@ -102,8 +110,10 @@ def main() -> None:
     parser.add_argument("--normal", type=int, default=113)
     parser.add_argument("--skip-chain", action="store_true")
     args = parser.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, "
-          f"{len(__import__('os').sched_getaffinity(0))} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, "
+        f"{len(__import__('os').sched_getaffinity(0))} cores, Python {platform.python_version()}"
+    )
     bench_dea()
     if not args.skip_chain:
         bench_chain(args.genes, args.samples, args.normal)

@@ -88,8 +88,13 @@ def run_python(mode: str, source: Path, out: Path) -> None:
 
 def timed(command: list[str], env: dict | None = None) -> tuple[float, float]:
     """Run a child process under /usr/bin/time: its analysis seconds and its peak RSS in GiB."""
-    proc = subprocess.run(["/usr/bin/time", "-f", "maxrss_kb=%M", *command],
-                          capture_output=True, text=True, check=False, env=env)
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "maxrss_kb=%M", *command],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
     if proc.returncode:
         raise RuntimeError(f"{command[:3]} failed:\n{proc.stderr[-3000:]}")
     seconds = next(line for line in proc.stdout.splitlines() if line.startswith("seconds="))
@@ -108,7 +113,9 @@ def label_agreement(r_table: Path, py_table: Path) -> str:
         return np.where(t["FDR"] < 0.01, np.sign(t["logFC"]), 2)
 
     agree = (labels(r) == labels(py)).mean()
-    return f"{agree:.2%} of {len(r)} labels, max |dlogFC| {np.abs(r['logFC'] - py['logFC']).max():.1e}"
+    return (
+        f"{agree:.2%} of {len(r)} labels, max |dlogFC| {np.abs(r['logFC'] - py['logFC']).max():.1e}"
+    )
 
 
 def main() -> None:
@@ -117,9 +124,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--big-repeats", type=int, default=1, help="repeats of chain1215")
     parser.add_argument("--tools", default="r,python")
-    parser.add_argument("--landed-src", type=Path,
-                        help="a src/ folder of another version of degnext (e.g. `git archive main "
-                             "src`), run as a third tool 'landed' for before/after numbers")
+    parser.add_argument(
+        "--landed-src",
+        type=Path,
+        help="a src/ folder of another version of degnext (e.g. `git archive main "
+        "src`), run as a third tool 'landed' for before/after numbers",
+    )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/degnext_bench_labeling"))
     parser.add_argument("--worker", nargs=3, metavar=("MODE", "IN", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -130,8 +140,10 @@ def main() -> None:
     if args.landed_src:
         tools.append("landed")
     if "r" in tools and shutil.which("Rscript") is None:
-        print("Rscript not found: R runs skipped (apt-get install r-bioc-tcgabiolinks "
-              "r-bioc-edaseq r-bioc-edger)")
+        print(
+            "Rscript not found: R runs skipped (apt-get install r-bioc-tcgabiolinks "
+            "r-bioc-edaseq r-bioc-edger)"
+        )
         tools.remove("r")
     print(f"machine: {cpu_model()}, {len(os.sched_getaffinity(0))} cores; load {os.getloadavg()}")
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -142,32 +154,52 @@ def main() -> None:
             write_input(case, source)
         commands = {
             "r": ["Rscript", str(R_SCRIPT), mode, str(source), str(args.workdir / f"{case}_r.csv")],
-            "python": [sys.executable, __file__, "--worker", mode, str(source),
-                       str(args.workdir / f"{case}_python.csv")],
-            "landed": [sys.executable, __file__, "--worker", mode, str(source),
-                       str(args.workdir / f"{case}_landed.csv")],
+            "python": [
+                sys.executable,
+                __file__,
+                "--worker",
+                mode,
+                str(source),
+                str(args.workdir / f"{case}_python.csv"),
+            ],
+            "landed": [
+                sys.executable,
+                __file__,
+                "--worker",
+                mode,
+                str(source),
+                str(args.workdir / f"{case}_landed.csv"),
+            ],
         }
         envs = {"landed": {**os.environ, "PYTHONPATH": str(args.landed_src)}}
         results = {tool: [] for tool in tools}
         for _ in range(args.big_repeats if case == "chain1215" else args.repeats):
             for tool in tools:
                 results[tool].append(timed(commands[tool], envs.get(tool)))
-                print(f"  {case} {tool}: {results[tool][-1][0]:.2f} s, "
-                      f"load {os.getloadavg()[0]:.1f}", flush=True)
+                print(
+                    f"  {case} {tool}: {results[tool][-1][0]:.2f} s, load {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
         line = [f"{case}:"]
         for tool, runs in results.items():
-            line.append(f"{tool} median {median(s for s, _ in runs):.2f} s "
-                        f"(runs {', '.join(f'{s:.2f}' for s, _ in runs)}), "
-                        f"peak RSS {max(m for _, m in runs):.2f} GiB")
+            line.append(
+                f"{tool} median {median(s for s, _ in runs):.2f} s "
+                f"(runs {', '.join(f'{s:.2f}' for s, _ in runs)}), "
+                f"peak RSS {max(m for _, m in runs):.2f} GiB"
+            )
         if {"r", "python"} <= set(results):
             ratio = median(s for s, _ in results["r"]) / median(s for s, _ in results["python"])
-            line.append(f"project vs R {ratio:.1f}x; "
-                        + label_agreement(*(Path(commands[t][-1]) for t in ("r", "python"))))
+            line.append(
+                f"project vs R {ratio:.1f}x; "
+                + label_agreement(*(Path(commands[t][-1]) for t in ("r", "python")))
+            )
         if {"landed", "python"} <= set(results):
             landed, new = (pd.read_csv(commands[t][-1], index_col=0) for t in ("landed", "python"))
             same = landed.equals(new)
-            line.append(f"landed vs new {median(s for s, _ in results['landed']) / median(s for s, _ in results['python']):.1f}x, "  # noqa: E501
-                        f"tables {'identical' if same else 'DIFFER'}")
+            line.append(
+                f"landed vs new {median(s for s, _ in results['landed']) / median(s for s, _ in results['python']):.1f}x, "  # noqa: E501
+                f"tables {'identical' if same else 'DIFFER'}"
+            )
         print(" | ".join(line), flush=True)
 
 

@@ -14,10 +14,16 @@ def test_node_parameters_override_one_key_deeply_and_leave_defaults_alone():
         "labeling": defaults,
     }
     built = cohorts.node_parameters(parameters)
-    assert built["A.labeling"] == {"fdr_cutoff": 0.01, "first_level": {"epochs": 3, "batch_size": 256}}
+    assert built["A.labeling"] == {
+        "fdr_cutoff": 0.01,
+        "first_level": {"epochs": 3, "batch_size": 256},
+    }
     assert built["B.labeling"] == defaults and defaults["first_level"]["epochs"] == 50
     assert built["A.cohort_name"] == "A" and built["B.cohort"] == {"role": "untrained"}
-    assert built["cohort_groups.untrained"] == ["B"] and built["cohort_groups.reported"] == ["A", "B"]
+    assert built["cohort_groups.untrained"] == ["B"] and built["cohort_groups.reported"] == [
+        "A",
+        "B",
+    ]
 
 
 def test_names_by_role_keep_configuration_order():

@@ -240,7 +240,9 @@ def _fields_at(model: Any, location: list[str]) -> list[str]:
         field = getattr(model, "model_fields", {}).get(part)
         annotation = getattr(field, "annotation", None)
         candidates = [annotation, *getattr(annotation, "__args__", ())]
-        model = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        model = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
         if model is None:
             return []
     return list(model.model_fields)

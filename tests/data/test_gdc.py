@@ -160,7 +160,10 @@ def test_fetch_cohort_records_the_data_release_and_a_manifest(gdc: FakeGdc, tmp_
         )
         assert row.md5sum == hashlib.md5(served.content).hexdigest()
         assert row.file_size == len(served.content) and row.workflow_type == "STAR - Counts"
-        assert hashlib.md5((tmp_path / row.file_id / row.file_name).read_bytes()).hexdigest() == row.md5sum
+        assert (
+            hashlib.md5((tmp_path / row.file_id / row.file_name).read_bytes()).hexdigest()
+            == row.md5sum
+        )
 
 
 @pytest.mark.parametrize(

@@ -96,9 +96,7 @@ def test_fractional_counts_are_refused_unless_rounding_is_asked_for(tmp_path, ca
     assert cohort.counts.loc["ENSG00000000457.14", "TUMOR_REP2"] == 8
 
 
-@pytest.mark.parametrize(
-    ("cell", "shown"), [(-1.0, "-1.000"), (np.nan, ""), (np.inf, "inf")]
-)
+@pytest.mark.parametrize(("cell", "shown"), [(-1.0, "-1.000"), (np.nan, ""), (np.inf, "inf")])
 def test_negative_and_non_finite_counts_name_the_cell(tmp_path, cell, shown) -> None:
     values = COUNTS.astype(float)
     values[2, 3] = cell

@@ -1,6 +1,5 @@
 """CheckpointDataset: round trips, versioned catalog entries, atomic writes, published weights."""
 
-
 import pytest
 import torch
 from kedro.io import DataCatalog, DatasetError, Version

@@ -26,7 +26,11 @@ FILE_DATASETS = [
 def test_a_dataset_rebuilds_from_its_catalog_config(name: str, tmp_path: Path) -> None:
     cls = getattr(datasets, name)
     suffix = {"MultiqcTableDataset": "table_mqc.tsv", "PNGDataset": "f.png"}.get(name, "f.bin")
-    extra = {"header": {"id": "t", "section_name": "T", "plot_type": "table"}} if name == "MultiqcTableDataset" else {}
+    extra = (
+        {"header": {"id": "t", "section_name": "T", "plot_type": "table"}}
+        if name == "MultiqcTableDataset"
+        else {}
+    )
     catalog = DataCatalog({"d": cls(filepath=str(tmp_path / suffix), **extra)})
     config = catalog.to_config()[0]["d"]
     assert config["filepath"] == str(tmp_path / suffix)

@@ -60,7 +60,10 @@ def labeled(tmp_path_factory) -> tuple[Path, str]:
         layers={"counts": raw},
     ).write_h5ad(inputs / "cohort.h5ad")
     cohorts = {
-        "MAT": {"source": "matrix", "matrix": {"path": "inputs/counts.tsv", "sample_sheet": "inputs/sheet.csv"}},  # fmt: skip
+        "MAT": {
+            "source": "matrix",
+            "matrix": {"path": "inputs/counts.tsv", "sample_sheet": "inputs/sheet.csv"},
+        },  # fmt: skip
         "NFC": {
             "source": "nfcore",
             "nfcore": {
@@ -74,7 +77,10 @@ def labeled(tmp_path_factory) -> tuple[Path, str]:
     params = yaml.safe_load((root / "conf/local/parameters.yml").read_text())
     params["cohorts"] = {  # A: a train cohort, which every configuration needs; not run here
         "A": TINY_COHORTS["A"],
-        **{name: {"role": "untrained", "disease_genes": "none", **entry} for name, entry in cohorts.items()},  # fmt: skip
+        **{
+            name: {"role": "untrained", "disease_genes": "none", **entry}
+            for name, entry in cohorts.items()
+        },  # fmt: skip
     }
     (root / "conf/local/parameters.yml").write_text(yaml.safe_dump(params))
     ingestion = kedro(root, "run", "--pipeline", "ingestion", "--namespaces", "MAT,NFC,ADA")
@@ -113,9 +119,14 @@ def test_gdc_cohort_saves_its_manifest_and_release(gdc: FakeGdc, tmp_path: Path)
         "GDC": {
             "role": "untrained",
             "source": "gdc",
-            "gdc": {"project": "TCGA-TEST", "base_url": gdc.base_url, "cache_dir": "cache", "retries": 1},  # fmt: skip
+            "gdc": {
+                "project": "TCGA-TEST",
+                "base_url": gdc.base_url,
+                "cache_dir": "cache",
+                "retries": 1,
+            },  # fmt: skip
             "disease_genes": "none",
-        }
+        },
     }
     (root / "conf/local/parameters.yml").write_text(yaml.safe_dump(params))
     kedro(root, "run", "--pipeline", "ingestion", "--namespaces", "GDC")

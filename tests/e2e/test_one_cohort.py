@@ -19,10 +19,12 @@ def _write_matrix_cohort(folder: Path) -> None:
     """A user's files: counts.tsv (Ensembl ids x barcodes), samples.csv, a knowledge list."""
     ingestion = yaml.safe_load((PROJECT / "conf/base/parameters_ingestion.yml").read_text())
     calibration = Calibration(**ingestion["ingestion"]["synthetic"]["calibration"])
-    spec = CohortSpec("MYCOHORT", n_genes=2500, n_normal=8, n_tumor=20,
-                      outlier_probability=0.0, seed=4)
-    cohort = generate_cohort(spec, calibration, annotations.load_gencode(),
-                             annotations.load_gene_info())
+    spec = CohortSpec(
+        "MYCOHORT", n_genes=2500, n_normal=8, n_tumor=20, outlier_probability=0.0, seed=4
+    )
+    cohort = generate_cohort(
+        spec, calibration, annotations.load_gencode(), annotations.load_gene_info()
+    )
     cohort.counts.to_csv(folder / "counts.tsv", sep="\t")
     cohort.samples[["barcode", "sample_type"]].to_csv(folder / "samples.csv", index=False)
     (folder / "knowledge.txt").write_text("\n".join(cohort.disease_genes["symbol"]) + "\n")

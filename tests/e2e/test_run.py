@@ -200,7 +200,9 @@ def test_predict_applies_the_transfer_checkpoint_to_every_gene(finished_run, tmp
     result = kedro(copy, "run", "--pipelines", "predict")
     calls = pd.read_parquet(copy / "data/07_model_output/C/predicted_calls.parquet")
     tsv = pd.read_csv(copy / "data/07_model_output/C/predicted_calls.tsv", sep="\t")
-    assert tsv["p_up"].is_monotonic_decreasing and sorted(tsv["gene_id"]) == sorted(calls["gene_id"])
+    assert tsv["p_up"].is_monotonic_decreasing and sorted(tsv["gene_id"]) == sorted(
+        calls["gene_id"]
+    )
     # the table and the log name the checkpoint that made the calls (issue 17)
     (version,) = [p.name for p in (copy / "data/06_models/transfer/model.pt").iterdir()]
     (checkpoint,) = set(calls["checkpoint"])

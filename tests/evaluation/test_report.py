@@ -355,7 +355,9 @@ def test_predictions_keep_float64_logits_and_auc_uses_them():
     assert (p32 == 1).sum() >= 5 and predicted.loc[p32 == 1, "logit"].nunique() >= 5
     options = {"decision": "probability", "aggregate": "whole", "batch_size": 64}
     exact = roc_auc_score(rows["label"], predicted["logit"])
-    assert metrics.score_predictions(predicted, options)["roc_auc"] == pytest.approx(exact, abs=1e-15)
+    assert metrics.score_predictions(predicted, options)["roc_auc"] == pytest.approx(
+        exact, abs=1e-15
+    )
     curves = figures.roc_curves(predicted.assign(experiment="general", dataset="X"), "general")
     assert curves["X"][2] == pytest.approx(exact, abs=1e-15)
 

@@ -122,8 +122,6 @@ def test_cor_cut_that_leaves_one_sample_in_a_group_is_named():
         columns=[f"S{i}" for i in range(6)],
         index=pd.Index([f"G{i}" for i in range(200)], name="gene_id"),
     )
-    samples = pd.DataFrame(
-        {"barcode": counts.columns, "condition": ["normal"] * 3 + ["tumor"] * 3}
-    )
+    samples = pd.DataFrame({"barcode": counts.columns, "condition": ["normal"] * 3 + ["tumor"] * 3})
     with pytest.raises(DEGnextInputError, match="'labeling.cor_cut' is 0.99"):
         drop_outlier_samples(counts, samples, {"cor_cut": 0.99}, name="X")

@@ -71,8 +71,9 @@ def test_deseq2_same_columns_and_direction():
 
 def test_bh_fdr_is_r_p_adjust_bh_exactly():
     # R: p.adjust(c(0.01, 0.04, 0.03, 0.2, 0.04), "BH") = 0.05 0.05 0.05 0.20 0.05
-    np.testing.assert_allclose(bh_fdr(np.array([0.01, 0.04, 0.03, 0.2, 0.04])),
-                               [0.05, 0.05, 0.05, 0.2, 0.05], rtol=1e-15)
+    np.testing.assert_allclose(
+        bh_fdr(np.array([0.01, 0.04, 0.03, 0.2, 0.04])), [0.05, 0.05, 0.05, 0.2, 0.05], rtol=1e-15
+    )
     rng = np.random.default_rng(0)
     p = rng.uniform(size=5000) ** 3
     p[:2000] = np.round(p[:2000], 2)  # ties

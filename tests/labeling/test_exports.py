@@ -147,7 +147,16 @@ def test_gdc_provenance_table_and_report_section() -> None:
     release = {"data_release": "Data Release 41.0 - August 28, 2024", "version": 1}
     table = gdc_provenance_table(["BRCA"], release, manifest)
     assert table.to_dict("records") == [
-        {"dataset": "BRCA", "data_release": release["data_release"], "api_version": 1, "workflow_type": "STAR - Counts", "n_files": 3, "n_normal": 1, "n_tumor": 2, "total_mb": 4.5}  # fmt: skip
+        {
+            "dataset": "BRCA",
+            "data_release": release["data_release"],
+            "api_version": 1,
+            "workflow_type": "STAR - Counts",
+            "n_files": 3,
+            "n_normal": 1,
+            "n_tumor": 2,
+            "total_mb": 4.5,
+        }  # fmt: skip
     ]
     assert report.gdc_provenance_sections(gdc_provenance_table([])) == []
     page = report.build_html_report("t", report.gdc_provenance_sections(table))

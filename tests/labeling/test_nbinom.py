@@ -45,8 +45,12 @@ def test_q2q_rows_reads_its_columns_block_by_block_into_one_output(monkeypatch):
     monkeypatch.setenv("DEGNEXT_THREADS", "3")
     monkeypatch.setattr(nbinom, "_BLOCK_CELLS", 400)
     blocked = nbinom.q2q_rows(y, cols, rate, lib[cols], 1e6, 0.2)
-    whole = nbinom.q2q_nbinom(y[:, cols], rate[:, None] * lib[cols],
-                              np.broadcast_to(rate[:, None] * 1e6, (len(y), len(cols))), 0.2)
+    whole = nbinom.q2q_nbinom(
+        y[:, cols],
+        rate[:, None] * lib[cols],
+        np.broadcast_to(rate[:, None] * 1e6, (len(y), len(cols))),
+        0.2,
+    )
     assert blocked.shape == (len(y), len(cols))
     np.testing.assert_array_equal(blocked, whole)
 
@@ -80,8 +84,11 @@ def test_halley_gamma_quantile_agrees_with_scipys_inverse_or_defers_to_it():
     logp = nbinom._log_gamma_cdf(x, shape_in, np.ones(len(x)), upper)
     start = nbinom.wilson_hilferty_map(x, shape_in, shape_out)
     ours = nbinom._gamma_quantile(logp, shape_out, np.ones(len(x)), upper, start)
-    scipy_inverse = np.where(upper, special.gammainccinv(shape_out, np.exp(logp)),
-                             special.gammaincinv(shape_out, np.exp(logp)))
+    scipy_inverse = np.where(
+        upper,
+        special.gammainccinv(shape_out, np.exp(logp)),
+        special.gammaincinv(shape_out, np.exp(logp)),
+    )
     assert np.allclose(ours, scipy_inverse, rtol=1e-13, atol=0)
     _, stalled = nbinom._halley_gamma_quantile(np.exp(logp), shape_out, upper, start)
     assert 0 < stalled.mean() < 0.2  # most solved by Halley, the rest really deferred

@@ -15,11 +15,18 @@ from degnext.labeling.normalization import (
 def _cohort(n_genes=200, n_samples=6, seed=1):
     rng = np.random.default_rng(seed)
     genes = [f"ENSG{i:011d}.{i % 3 + 1}" for i in range(n_genes)]
-    counts = pd.DataFrame(rng.negative_binomial(2, 0.01, size=(n_genes, n_samples)),
-                          index=genes, columns=[f"s{j}" for j in range(n_samples)])
-    info = pd.DataFrame({"gene_length": rng.integers(300, 9000, n_genes).astype(float),
-                         "gc_content": rng.uniform(0.3, 0.6, n_genes)},
-                        index=[g.split(".")[0] for g in genes])
+    counts = pd.DataFrame(
+        rng.negative_binomial(2, 0.01, size=(n_genes, n_samples)),
+        index=genes,
+        columns=[f"s{j}" for j in range(n_samples)],
+    )
+    info = pd.DataFrame(
+        {
+            "gene_length": rng.integers(300, 9000, n_genes).astype(float),
+            "gc_content": rng.uniform(0.3, 0.6, n_genes),
+        },
+        index=[g.split(".")[0] for g in genes],
+    )
     return counts, info
 
 

@@ -19,8 +19,7 @@ def _counts(values, genes=None, samples=None) -> pd.DataFrame:
     return pd.DataFrame(values, index=pd.Index(genes, name="gene_id"), columns=samples)
 
 
-@pytest.mark.parametrize("value, word", [(1.5, "non-integer"), (-1, "negative"),
-                                         (np.nan, "NaN")])
+@pytest.mark.parametrize("value, word", [(1.5, "non-integer"), (-1, "negative"), (np.nan, "NaN")])
 def test_validate_counts_names_bad_cell(value, word):
     counts = _counts([[1.0, 2.0], [3.0, 4.0]])
     counts.iloc[1, 0] = value
@@ -54,21 +53,24 @@ def test_strip_version_and_par_y():
     assert list(ids) == ["ENSG00000223972", "ENSG00000182378", "ENSG1"]
 
 
-ANNOTATION = pd.DataFrame({
-    "gene_id": ["ENSG01.1", "ENSG02.3", "ENSG02.3_PAR_Y", "ENSG03.1", "ENSG04.2"],
-    "gene_name": ["AAA", "BBB", "BBB", "NOVEL", "AAA"],
-    "gene_type": ["protein_coding"] * 5,
-    "hgnc_id": ["HGNC:1", "HGNC:2", "HGNC:2", "NA", "HGNC:1"],
-})
+ANNOTATION = pd.DataFrame(
+    {
+        "gene_id": ["ENSG01.1", "ENSG02.3", "ENSG02.3_PAR_Y", "ENSG03.1", "ENSG04.2"],
+        "gene_name": ["AAA", "BBB", "BBB", "NOVEL", "AAA"],
+        "gene_type": ["protein_coding"] * 5,
+        "hgnc_id": ["HGNC:1", "HGNC:2", "HGNC:2", "NA", "HGNC:1"],
+    }
+)
 
 
 def test_map_to_hgnc_resolves_duplicates():
-    counts = _counts([[5, 5], [1, 1], [0, 0], [9, 9], [7, 7]],
-                     genes=["ENSG01.1", "ENSG02.3", "ENSG02.3_PAR_Y", "ENSG03.1", "ENSG04.2"])
+    counts = _counts(
+        [[5, 5], [1, 1], [0, 0], [9, 9], [7, 7]],
+        genes=["ENSG01.1", "ENSG02.3", "ENSG02.3_PAR_Y", "ENSG03.1", "ENSG04.2"],
+    )
     mapped, genes = map_to_hgnc(counts, annotation=ANNOTATION)
     assert list(mapped.index) == ["ENSG02", "ENSG04"]  # AAA: ENSG04 has the larger total
-    assert dict(zip(genes.gene_id, genes.symbol, strict=True)) == {"ENSG02": "BBB",
-                                                                  "ENSG04": "AAA"}
+    assert dict(zip(genes.gene_id, genes.symbol, strict=True)) == {"ENSG02": "BBB", "ENSG04": "AAA"}
     assert mapped.loc["ENSG02"].tolist() == [1, 1]  # the chrX copy beats the empty PAR_Y copy
 
 

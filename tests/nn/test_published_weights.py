@@ -6,7 +6,6 @@ every printed Table 3 value of all 8 untrained cohorts to within 0.005 (each coh
 benchmarks/bench_published_weights.py prints the comparison).
 """
 
-
 import numpy as np
 import pandas as pd
 import pytest

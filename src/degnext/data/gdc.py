@@ -315,7 +315,9 @@ def data_release(  # noqa: PLR0913
             max_retry_wait=max_retry_wait,
         )
     if not isinstance(status.get("data_release"), str):
-        raise GdcError(f"GDC status endpoint {url} answered without a data_release: {status!r:.300}")
+        raise GdcError(
+            f"GDC status endpoint {url} answered without a data_release: {status!r:.300}"
+        )
     record: dict[str, str | int | None] = {"api": base_url.rstrip("/")}
     for key in ("data_release", "version", "tag", "commit"):
         value = status.get(key)

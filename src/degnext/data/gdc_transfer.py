@@ -174,7 +174,9 @@ def hits_page(payload: dict, url: str) -> dict:
     """``data`` of a files answer, checked to hold a ``hits`` list and a ``pagination.total``."""
     data = payload.get("data")
     if not isinstance(data, dict) or not isinstance(data.get("hits"), list):
-        raise GdcError(f"GDC answer of {url} has no 'data' with a 'hits' list: {str(payload)[:200]}")
+        raise GdcError(
+            f"GDC answer of {url} has no 'data' with a 'hits' list: {str(payload)[:200]}"
+        )
     pagination = data.get("pagination")
     total = pagination.get("total") if isinstance(pagination, dict) else None
     if isinstance(total, bool) or not isinstance(total, int) or total < 0:
@@ -201,9 +203,7 @@ def request_json(  # noqa: PLR0913
     for _ in attempts:
         try:
             method = "GET" if body is None else "POST"
-            with session.request(
-                method, url, json=body, timeout=timeout, stream=True
-            ) as response:
+            with session.request(method, url, json=body, timeout=timeout, stream=True) as response:
                 content = b"".join(stream_body(response, attempts.end))
         except DeadlineExceeded:
             raise GdcError(f"GDC query at {url} took longer than deadline={deadline} s") from None

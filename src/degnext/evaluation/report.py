@@ -283,5 +283,3 @@ def gdc_provenance_sections(table: pd.DataFrame) -> list[Section]:
             tables=[("GDC data release and files per cohort", table)],
         )
     ]
-
-

@@ -37,8 +37,9 @@ _RAGGED_CHUNK = 5_000_000
 _LN2 = np.log(2.0)
 
 
-def _equalized_pseudo_counts(y: np.ndarray, groups: list[np.ndarray], lib: np.ndarray,
-                             dispersion: float) -> list[np.ndarray]:
+def _equalized_pseudo_counts(
+    y: np.ndarray, groups: list[np.ndarray], lib: np.ndarray, dispersion: float
+) -> list[np.ndarray]:
     """edgeR equalizeLibSizes: pseudo-counts at the geometric-mean library size, one array per group."""
     common_lib = np.exp(r_mean(np.log(lib)))
     pseudo = []
@@ -59,8 +60,12 @@ def _cond_log_lik(pseudo: list[np.ndarray], delta: float) -> float:
             yg = group[rows]
             n = yg.shape[1]
             m = yg.sum(axis=1, dtype=np.longdouble).astype(np.float64) / n
-            total = (r_row_sums(special.gammaln(yg + r)) + special.gammaln(n * r)
-                     - special.gammaln(n * (m + r)) - n * special.gammaln(r)) + total
+            total = (
+                r_row_sums(special.gammaln(yg + r))
+                + special.gammaln(n * r)
+                - special.gammaln(n * (m + r))
+                - n * special.gammaln(r)
+            ) + total
         return total
 
     n_rows, n_cols = len(pseudo[0]), sum(group.shape[1] for group in pseudo)
@@ -125,8 +130,9 @@ def brent_maximize(f, lower: float, upper: float, tol: float) -> float:
                 v, fv = u, fu
 
 
-def common_dispersion(y: np.ndarray, groups: list[np.ndarray], lib: np.ndarray,
-                      tol: float = 1e-6) -> float:
+def common_dispersion(
+    y: np.ndarray, groups: list[np.ndarray], lib: np.ndarray, tol: float = 1e-6
+) -> float:
     """edgeR classic estimateCommonDisp: qCML over genes with total count > 5, two rounds."""
     sel = r_row_sums(y) > _ROWSUM_FILTER
     if not sel.any():
@@ -140,8 +146,15 @@ def common_dispersion(y: np.ndarray, groups: list[np.ndarray], lib: np.ndarray,
     return disp
 
 
-def _tail_sums(start: np.ndarray, stop: np.ndarray, s: np.ndarray, size1: np.ndarray,
-               size2: np.ndarray, mu1: np.ndarray, mu2: np.ndarray) -> np.ndarray:
+def _tail_sums(
+    start: np.ndarray,
+    stop: np.ndarray,
+    s: np.ndarray,
+    size1: np.ndarray,
+    size2: np.ndarray,
+    mu1: np.ndarray,
+    mu2: np.ndarray,
+) -> np.ndarray:
     """Sum over x in [start, stop] of dnbinom(x; size1, mu1) * dnbinom(s - x; size2, mu2)."""
     out = np.zeros(len(start))
     lengths = (stop - start + 1).astype(np.int64)
@@ -154,8 +167,10 @@ def _tail_sums(start: np.ndarray, stop: np.ndarray, s: np.ndarray, size1: np.nda
         n = lengths[sl]
         rep = np.repeat(np.arange(last - first), n)
         x = np.arange(n.sum()) - np.repeat(bounds[sl] - bounds[first], n) + start[sl][rep]
-        dens = np.exp(log_dnbinom(x, size1[sl][rep], mu1[sl][rep])
-                      + log_dnbinom(s[sl][rep] - x, size2[sl][rep], mu2[sl][rep]))
+        dens = np.exp(
+            log_dnbinom(x, size1[sl][rep], mu1[sl][rep])
+            + log_dnbinom(s[sl][rep] - x, size2[sl][rep], mu2[sl][rep])
+        )
         out[sl] = np.bincount(rep, weights=dens, minlength=last - first)
         first = last
     return out
@@ -174,13 +189,13 @@ def _beta_approx(y1: np.ndarray, y2: np.ndarray, n1: int, n2: int, disp: float) 
         left = ((y1 + 0.5) / y < med) & ok
         right = ((y1 - 0.5) / y > med) & ok
     pvals[left] = 2 * special.betainc(alpha1[left], alpha2[left], (y1[left] + 0.5) / y[left])
-    pvals[right] = 2 * special.betaincc(alpha1[right], alpha2[right],
-                                        (y1[right] - 0.5) / y[right])
+    pvals[right] = 2 * special.betaincc(alpha1[right], alpha2[right], (y1[right] - 0.5) / y[right])
     return pvals
 
 
-def exact_test_double_tail(y1: np.ndarray, y2: np.ndarray, dispersion: float,
-                           big_count: int = _BIG_COUNT) -> np.ndarray:
+def exact_test_double_tail(
+    y1: np.ndarray, y2: np.ndarray, dispersion: float, big_count: int = _BIG_COUNT
+) -> np.ndarray:
     """edgeR exactTestDoubleTail: twice the smaller tail of the conditional NB distribution."""
     n1, n2 = y1.shape[1], y2.shape[1]
     s1, s2 = np.round(r_row_sums(y1)), np.round(r_row_sums(y2))
@@ -199,8 +214,15 @@ def exact_test_double_tail(y1: np.ndarray, y2: np.ndarray, dispersion: float,
         sg = s[genes]
         start = np.zeros(len(genes)) if tail == "left" else s1[genes]
         stop = s1[genes] if tail == "left" else sg
-        top = _tail_sums(start, stop, sg, np.full(len(genes), size1), np.full(len(genes), size2),
-                         mu1[genes], mu2[genes])
+        top = _tail_sums(
+            start,
+            stop,
+            sg,
+            np.full(len(genes), size1),
+            np.full(len(genes), size2),
+            mu1[genes],
+            mu2[genes],
+        )
         bottom = np.exp(log_dnbinom(sg, (n1 + n2) / dispersion, sg))
         pvals[genes] = 2 * top / bottom
     return np.minimum(pvals, 1)
@@ -218,12 +240,14 @@ def _split_groups(counts: pd.DataFrame, condition: pd.Series) -> tuple[np.ndarra
     for name, cols in ((NORMAL, normal), (TUMOR, tumor)):
         if len(cols) < 2:
             raise DEGnextInputError(
-                f"condition: group '{name}' has {len(cols)} sample(s); at least 2 are needed")
+                f"condition: group '{name}' has {len(cols)} sample(s); at least 2 are needed"
+            )
     return normal, tumor
 
 
-def exact_test(counts: pd.DataFrame, condition: pd.Series, *,
-               dispersion: float | None = None) -> pd.DataFrame:
+def exact_test(
+    counts: pd.DataFrame, condition: pd.Series, *, dispersion: float | None = None
+) -> pd.DataFrame:
     """TCGAanalyze_DEA(method = "exactTest") of TCGAbiolinks: logFC, logCPM, PValue, FDR.
 
     `dispersion` overrides the qCML common dispersion (e.g. a value reported by edgeR).
@@ -247,8 +271,15 @@ def exact_test(counts: pd.DataFrame, condition: pd.Series, *,
     lib_average = np.exp(r_mean(offset))
     pseudo = [q2q_rows(y, cols, mean_rate, lib[cols], lib_average, disp) for cols in groups]
     pvals = exact_test_double_tail(pseudo[0], pseudo[1], disp)
-    table = pd.DataFrame({"logFC": log_fc, "logCPM": ave_log_cpm(y, lib, disp), "PValue": pvals,
-                          "FDR": bh_fdr(pvals)}, index=counts.index)
+    table = pd.DataFrame(
+        {
+            "logFC": log_fc,
+            "logCPM": ave_log_cpm(y, lib, disp),
+            "PValue": pvals,
+            "FDR": bh_fdr(pvals),
+        },
+        index=counts.index,
+    )
     table.attrs["common_dispersion"] = disp
     return table
 
@@ -290,14 +321,21 @@ def deseq2(counts: pd.DataFrame, condition: pd.Series, seed: int = 0) -> pd.Data
 
     normal, tumor = _split_groups(counts, condition)
     cols = counts.columns[np.concatenate([normal, tumor])]
-    metadata = pd.DataFrame({"condition": condition.reindex(cols).str.lower().to_numpy()},
-                            index=cols.astype(str))
+    metadata = pd.DataFrame(
+        {"condition": condition.reindex(cols).str.lower().to_numpy()}, index=cols.astype(str)
+    )
     data = counts[cols].T.astype(np.int64)
     data.index = data.index.astype(str)
     np.random.seed(seed)
     inference = DefaultInference(n_cpus=1)
-    dds = DeseqDataSet(counts=data, metadata=metadata, design="~condition",
-                       refit_cooks=True, inference=inference, quiet=True)
+    dds = DeseqDataSet(
+        counts=data,
+        metadata=metadata,
+        design="~condition",
+        refit_cooks=True,
+        inference=inference,
+        quiet=True,
+    )
     dds.deseq2()
     stats = DeseqStats(dds, contrast=["condition", TUMOR, NORMAL], inference=inference, quiet=True)
     stats.summary()
@@ -305,8 +343,14 @@ def deseq2(counts: pd.DataFrame, condition: pd.Series, seed: int = 0) -> pd.Data
     y = counts.to_numpy(dtype=np.float64)
     lib = y.sum(axis=0)
     pvals = res["pvalue"].fillna(1.0).to_numpy()
-    common = pd.DataFrame({"logFC": res["log2FoldChange"].fillna(0.0).to_numpy(),
-                           "logCPM": ave_log_cpm(y, lib, 0.05), "PValue": pvals,
-                           "FDR": bh_fdr(pvals)}, index=counts.index)
+    common = pd.DataFrame(
+        {
+            "logFC": res["log2FoldChange"].fillna(0.0).to_numpy(),
+            "logCPM": ave_log_cpm(y, lib, 0.05),
+            "PValue": pvals,
+            "FDR": bh_fdr(pvals),
+        },
+        index=counts.index,
+    )
     native = res[list(DESEQ2_COLUMNS)].astype("float64").set_axis(counts.index)
     return common.join(native)

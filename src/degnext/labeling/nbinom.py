@@ -32,7 +32,8 @@ def n_threads() -> int:
         return len(os.sched_getaffinity(0))
     if not value.isdigit() or int(value) < 1:
         raise DEGnextInputError(
-            f"environment variable DEGNEXT_THREADS must be a positive integer, got {value!r}")
+            f"environment variable DEGNEXT_THREADS must be a positive integer, got {value!r}"
+        )
     return int(value)
 
 
@@ -51,14 +52,16 @@ def _on_threads(fn: Callable[[slice], np.ndarray | None], blocks: list[slice]) -
         return list(pool.map(fn, blocks))
 
 
-def map_row_blocks(fn: Callable[[slice], np.ndarray], n_rows: int, n_cols: int,
-                   cells: int | None = None) -> np.ndarray:
+def map_row_blocks(
+    fn: Callable[[slice], np.ndarray], n_rows: int, n_cols: int, cells: int | None = None
+) -> np.ndarray:
     """fn over the row blocks of an n_rows x n_cols problem, on threads, results stacked in order."""
     return np.concatenate(_on_threads(fn, row_blocks(n_rows, n_cols, cells)) or [np.empty(0)])
 
 
-def for_row_blocks(fn: Callable[[slice], None], n_rows: int, n_cols: int,
-                   cells: int | None = None) -> None:
+def for_row_blocks(
+    fn: Callable[[slice], None], n_rows: int, n_cols: int, cells: int | None = None
+) -> None:
     """fn over the row blocks on threads, for its effect (filling those rows of an output)."""
     _on_threads(fn, row_blocks(n_rows, n_cols, cells))
 
@@ -68,19 +71,22 @@ def r_row_sums(matrix: np.ndarray) -> np.ndarray:
     return matrix.sum(axis=1, dtype=np.longdouble).astype(np.float64)
 
 
-def fit_one_group(y: np.ndarray, offset: np.ndarray, dispersion: float,
-                  maxit: int = 50, tol: float = 1e-10) -> np.ndarray:
+def fit_one_group(
+    y: np.ndarray, offset: np.ndarray, dispersion: float, maxit: int = 50, tol: float = 1e-10
+) -> np.ndarray:
     """Log-mean of a one-group NB GLM per gene (edgeR's mglmOneGroup), by Fisher scoring.
 
     Start: log of the mean of y / exp(offset) over positive counts; each gene stops updating
     once its step is below `tol`; genes with no positive count get -inf. Row blocks bound memory.
     """
     return map_row_blocks(
-        lambda rows: _fit_one_group_block(y[rows], offset, dispersion, maxit, tol), *y.shape)
+        lambda rows: _fit_one_group_block(y[rows], offset, dispersion, maxit, tol), *y.shape
+    )
 
 
-def _fit_one_group_block(y: np.ndarray, offset: np.ndarray, dispersion: float, maxit: int,
-                         tol: float) -> np.ndarray:
+def _fit_one_group_block(
+    y: np.ndarray, offset: np.ndarray, dispersion: float, maxit: int, tol: float
+) -> np.ndarray:
     lib = np.exp(offset)
     positive = y > _LOW
     with np.errstate(divide="ignore"):
@@ -168,8 +174,9 @@ def _by_tail(upper_fn, lower_fn, a: np.ndarray, v: np.ndarray, upper: np.ndarray
     return out
 
 
-def _log_gamma_cdf(x: np.ndarray, shape: np.ndarray, scale: np.ndarray,
-                   upper: np.ndarray) -> np.ndarray:
+def _log_gamma_cdf(
+    x: np.ndarray, shape: np.ndarray, scale: np.ndarray, upper: np.ndarray
+) -> np.ndarray:
     """log P or log Q of a gamma distribution (R's pgamma(log.p = TRUE)), tails included."""
     z = x / scale
     p = _by_tail(special.gammaincc, special.gammainc, shape, z, upper)
@@ -181,8 +188,9 @@ def _log_gamma_cdf(x: np.ndarray, shape: np.ndarray, scale: np.ndarray,
     return out
 
 
-def _gamma_quantile(logp: np.ndarray, shape: np.ndarray, scale: np.ndarray,
-                    upper: np.ndarray, start: np.ndarray) -> np.ndarray:
+def _gamma_quantile(
+    logp: np.ndarray, shape: np.ndarray, scale: np.ndarray, upper: np.ndarray, start: np.ndarray
+) -> np.ndarray:
     """R's qgamma(log.p = TRUE): Halley steps from `start`, scipy's inverse where they do not
     converge, Newton steps on log P in deep tails.
     """
@@ -203,8 +211,9 @@ _HALLEY_STEPS = 4
 _HALLEY_DONE = 1e-6
 
 
-def _halley_gamma_quantile(p: np.ndarray, a: np.ndarray, upper: np.ndarray,
-                           x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _halley_gamma_quantile(
+    p: np.ndarray, a: np.ndarray, upper: np.ndarray, x: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Solve P(a, x) = p (Q(a, x) = p where `upper`) by Halley's method from the start x.
 
     From a Wilson-Hilferty start two steps usually suffice, one incomplete-gamma evaluation
@@ -255,16 +264,18 @@ def _deep_gamma_quantile(target: np.ndarray, a: np.ndarray, upper: np.ndarray) -
     return np.exp(u)
 
 
-def q2q_nbinom(x: np.ndarray, input_mean: np.ndarray, output_mean: np.ndarray,
-               dispersion: float) -> np.ndarray:
+def q2q_nbinom(
+    x: np.ndarray, input_mean: np.ndarray, output_mean: np.ndarray, dispersion: float
+) -> np.ndarray:
     """edgeR q2qnbinom: move counts from one NB mean to another keeping their tail probability.
 
     The NB quantile map is approximated by the average of a normal and a gamma quantile map
     with the NB's mean and variance; the tail nearer to x is used (upper when x >= input mean).
     """
     shape = np.broadcast(x, input_mean, output_mean).shape
-    x, input_mean, output_mean = (np.broadcast_to(v, shape).ravel()
-                                  for v in (x, input_mean, output_mean))
+    x, input_mean, output_mean = (
+        np.broadcast_to(v, shape).ravel() for v in (x, input_mean, output_mean)
+    )
     zero = (input_mean < 1e-14) | (output_mean < 1e-14)
     mi = np.where(zero, input_mean + 0.25, input_mean)
     mo = np.where(zero, output_mean + 0.25, output_mean)
@@ -279,8 +290,14 @@ def q2q_nbinom(x: np.ndarray, input_mean: np.ndarray, output_mean: np.ndarray,
     return ((q_norm + q_gamma) / 2).reshape(shape)
 
 
-def q2q_rows(y: np.ndarray, cols: np.ndarray, rate: np.ndarray, lib_in: np.ndarray,
-             lib_out: float, disp: float) -> np.ndarray:
+def q2q_rows(
+    y: np.ndarray,
+    cols: np.ndarray,
+    rate: np.ndarray,
+    lib_in: np.ndarray,
+    lib_out: float,
+    disp: float,
+) -> np.ndarray:
     """q2q_nbinom of y[:, cols], each row from means rate * lib_in to rate * lib_out.
 
     Row blocks are read from y and written into one output, so neither y[:, cols] nor a stack of
@@ -301,5 +318,10 @@ def q2q_rows(y: np.ndarray, cols: np.ndarray, rate: np.ndarray, lib_in: np.ndarr
 
 def log_dnbinom(x: np.ndarray, size: np.ndarray, mu: np.ndarray) -> np.ndarray:
     """log NB density with size / mean parameters."""
-    return (special.gammaln(x + size) - special.gammaln(size) - special.gammaln(x + 1)
-            + size * np.log(size / (size + mu)) + special.xlogy(x, mu / (size + mu)))
+    return (
+        special.gammaln(x + size)
+        - special.gammaln(size)
+        - special.gammaln(x + 1)
+        + size * np.log(size / (size + mu))
+        + special.xlogy(x, mu / (size + mu))
+    )

@@ -69,9 +69,10 @@ def _upper_log_quartile(matrix: np.ndarray, rows: np.ndarray | None = None) -> n
     kth = sorted({int(np.floor(index)) - 1, int(np.ceil(index)) - 1})
     quartiles = []
     for start in range(0, matrix.shape[1], _COLUMN_CHUNK):
-        chunk = np.round(matrix[rows, start:start + _COLUMN_CHUNK].astype(np.float64))
-        quartiles.append(r_quantile_sorted(np.partition(chunk, kth, axis=0), _UPPER,
-                                           transform=np.log))
+        chunk = np.round(matrix[rows, start : start + _COLUMN_CHUNK].astype(np.float64))
+        quartiles.append(
+            r_quantile_sorted(np.partition(chunk, kth, axis=0), _UPPER, transform=np.log)
+        )
     return np.concatenate(quartiles)
 
 
@@ -109,14 +110,17 @@ def _covariate_bins(covariate: np.ndarray) -> np.ndarray:
     probs = [i * (1.0 / _N_BINS) for i in range(_N_BINS)] + [1.0]
     breaks = np.array([r_quantile_sorted(ordered, p) for p in probs])
     if len(np.unique(breaks)) < len(breaks):
-        raise DEGnextInputError("gene_info: gene covariate deciles are not unique ('breaks' are "
-                                "not unique in EDASeq); too few distinct values")
+        raise DEGnextInputError(
+            "gene_info: gene covariate deciles are not unique ('breaks' are "
+            "not unique in EDASeq); too few distinct values"
+        )
     bins = np.searchsorted(breaks, covariate, side="left") - 1
     return np.clip(bins, 0, _N_BINS - 1)
 
 
-def _within_lane_upper(counts: np.ndarray, rows: np.ndarray,
-                       covariate: np.ndarray) -> Iterator[tuple]:
+def _within_lane_upper(
+    counts: np.ndarray, rows: np.ndarray, covariate: np.ndarray
+) -> Iterator[tuple]:
     """EDASeq within-lane 'upper' normalization of `counts[rows]`, one covariate bin at a time.
 
     Per sample and bin: exp(log(x) - q75(log x in bin) + q75(log x in sample)), x the count
@@ -138,8 +142,13 @@ def _within_lane_upper(counts: np.ndarray, rows: np.ndarray,
 
 def _not_all_zero(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Mask over `rows`: the row of `values` has a value other than 0 (NaN counts as one)."""
-    return np.concatenate([(values[rows[start:start + _ROW_CHUNK]] != 0).any(axis=1)
-                           for start in range(0, len(rows), _ROW_CHUNK)] or [np.zeros(0, bool)])
+    return np.concatenate(
+        [
+            (values[rows[start : start + _ROW_CHUNK]] != 0).any(axis=1)
+            for start in range(0, len(rows), _ROW_CHUNK)
+        ]
+        or [np.zeros(0, bool)]
+    )
 
 
 def _check_gene_info(gene_info: pd.DataFrame) -> pd.DataFrame:
@@ -208,8 +217,9 @@ def _normalize_gc_content(tab: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame
     return out.loc[~out.isna().all(axis=1)]
 
 
-def normalize(counts: pd.DataFrame, gene_info: pd.DataFrame,
-              method: str = "geneLength") -> pd.DataFrame:
+def normalize(
+    counts: pd.DataFrame, gene_info: pd.DataFrame, method: str = "geneLength"
+) -> pd.DataFrame:
     """TCGAanalyze_Normalization(counts, gene_info, method) of TCGAbiolinks 2.25.3.
 
     gene_info: indexed by gene id (after the row-name rewrite, see tcgabiolinks_row_names) with
@@ -223,15 +233,18 @@ def normalize(counts: pd.DataFrame, gene_info: pd.DataFrame,
     tab = counts.copy(deep=False)  # a new index over the same values, not a second matrix
     tab.index = tcgabiolinks_row_names(counts.index)
     if not tab.index.isin(info.index).any():
-        raise DEGnextInputError("counts: no gene survives normalization; none of the gene ids "
-                                f"(e.g. {list(tab.index[:3])}) is in the gene_info index")
+        raise DEGnextInputError(
+            "counts: no gene survives normalization; none of the gene ids "
+            f"(e.g. {list(tab.index[:3])}) is in the gene_info index"
+        )
     if method == "geneLength":
         out = _normalize_gene_length(tab, info)
     else:
         out = _normalize_gc_content(tab, info)
     if out.empty:
-        raise DEGnextInputError("counts: no gene survives normalization; do the gene ids match "
-                                "the gene_info index?")
+        raise DEGnextInputError(
+            "counts: no gene survives normalization; do the gene ids match the gene_info index?"
+        )
     return out
 
 

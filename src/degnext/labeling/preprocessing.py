@@ -37,9 +37,12 @@ def validate_counts(counts: pd.DataFrame, name: str = "counts") -> None:
     if non_numeric:
         raise DEGnextInputError(f"{name}: non-numeric values in column(s) {non_numeric[:5]}")
     values = counts.to_numpy()
-    checks = [("NaN", np.isnan), ("negative", lambda v: v < 0),
-              ("non-integer", lambda v: v != np.floor(v)),
-              ("absurd (>= 2**53)", lambda v: v >= MAX_COUNT)]
+    checks = [
+        ("NaN", np.isnan),
+        ("negative", lambda v: v < 0),
+        ("non-integer", lambda v: v != np.floor(v)),
+        ("absurd (>= 2**53)", lambda v: v >= MAX_COUNT),
+    ]
     if np.issubdtype(values.dtype, np.integer):
         checks = checks[1:2] + checks[3:]
     for label, test in checks:
@@ -49,7 +52,8 @@ def validate_counts(counts: pd.DataFrame, name: str = "counts") -> None:
             row, col = np.argwhere(bad)[0]
             raise DEGnextInputError(
                 f"{name}: {label} count {values[row, col]!r} at gene {counts.index[row]!r}, "
-                f"sample {counts.columns[col]!r} ({int(bad.sum())} such value(s))")
+                f"sample {counts.columns[col]!r} ({int(bad.sum())} such value(s))"
+            )
     check_not_all_zero(counts, name)
 
 
@@ -62,14 +66,16 @@ def _mean_spearman(values: np.ndarray, cols: np.ndarray) -> np.ndarray:
     n_genes = values.shape[0]
     z = np.empty((n_genes, len(cols)), dtype=np.float64)
     for start in range(0, len(cols), _RANK_CHUNK):
-        block = rankdata(values[:, cols[start:start + _RANK_CHUNK]], axis=0, method="average")
+        block = rankdata(values[:, cols[start : start + _RANK_CHUNK]], axis=0, method="average")
         block -= (n_genes + 1) / 2.0
         norms = np.sqrt(np.einsum("ij,ij->j", block, block))
-        z[:, start:start + _RANK_CHUNK] = block / np.where(norms > 0, norms, np.nan)
+        z[:, start : start + _RANK_CHUNK] = block / np.where(norms > 0, norms, np.nan)
     return z.T @ z.sum(axis=1) / z.shape[1]
 
 
-def sample_outliers(counts: pd.DataFrame, cor_cut: float = 0.6) -> tuple[pd.DataFrame, pd.DataFrame]:
+def sample_outliers(
+    counts: pd.DataFrame, cor_cut: float = 0.6
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Drop samples whose mean Spearman correlation with all samples is not above `cor_cut`.
 
     As TCGAanalyze_Preprocessing: the mean runs over the whole correlation matrix row, the sample's
@@ -89,21 +95,27 @@ def sample_outliers(counts: pd.DataFrame, cor_cut: float = 0.6) -> tuple[pd.Data
     if (~constant).sum() < 2:
         raise DEGnextInputError(
             f"counts: need at least 2 samples whose counts vary, got {int((~constant).sum())} "
-            f"of {counts.shape[1]}")
+            f"of {counts.shape[1]}"
+        )
     mean_cor = np.full(counts.shape[1], np.nan)
     mean_cor[~constant] = _mean_spearman(values, np.flatnonzero(~constant))
     kept = ~constant & (np.nan_to_num(mean_cor, nan=-np.inf) > cor_cut)
     reason = np.where(kept, "", f"mean Spearman correlation <= {cor_cut}")
-    report = pd.DataFrame({
-        "barcode": counts.columns.astype(str),
-        "mean_correlation": mean_cor,
-        "kept": kept,
-        "reason": np.where(constant, "all counts equal (all zero?): no Spearman correlation",
-                           reason),
-    })
+    report = pd.DataFrame(
+        {
+            "barcode": counts.columns.astype(str),
+            "mean_correlation": mean_cor,
+            "kept": kept,
+            "reason": np.where(
+                constant, "all counts equal (all zero?): no Spearman correlation", reason
+            ),
+        }
+    )
     if constant.any():
-        logger.warning("outlier sample(s) with the same count for every gene (no correlation): %s",
-                       ", ".join(report["barcode"][constant]))
+        logger.warning(
+            "outlier sample(s) with the same count for every gene (no correlation): %s",
+            ", ".join(report["barcode"][constant]),
+        )
     return counts.loc[:, kept], report
 
 
@@ -115,8 +127,9 @@ def strip_version(ids: pd.Index | list[str]) -> pd.Index:
     return pd.Index([_VERSION_SUFFIX.sub("", str(i)) for i in ids], name="gene_id")
 
 
-def gene_symbols(counts: pd.DataFrame, gene_names: pd.Series | None = None, *,
-                 annotation: pd.DataFrame) -> pd.DataFrame:
+def gene_symbols(
+    counts: pd.DataFrame, gene_names: pd.Series | None = None, *, annotation: pd.DataFrame
+) -> pd.DataFrame:
     """The symbol of every row, nothing filtered (for inputs already filtered or annotated).
 
     gene_id is the row name TCGAanalyze_Normalization gives the row, i.e. the index of the
@@ -130,8 +143,12 @@ def gene_symbols(counts: pd.DataFrame, gene_names: pd.Series | None = None, *,
         symbols = gene_names.reindex(counts.index)
     else:
         symbols = _hgnc_table(annotation)["gene_name"].reindex(strip_version(counts.index))
-    genes = pd.DataFrame({"gene_id": tcgabiolinks_row_names(counts.index),
-                          "symbol": symbols.replace("", None).to_numpy()})
+    genes = pd.DataFrame(
+        {
+            "gene_id": tcgabiolinks_row_names(counts.index),
+            "symbol": symbols.replace("", None).to_numpy(),
+        }
+    )
     return genes.drop_duplicates("gene_id").reset_index(drop=True)
 
 
@@ -144,16 +161,23 @@ def _hgnc_table(annotation: pd.DataFrame) -> pd.DataFrame:
 
 def _keep_best(totals: pd.Series, keys: pd.Series) -> np.ndarray:
     """Boolean mask keeping, per key, the row with the highest total count (ties: smallest id)."""
-    order = pd.DataFrame({"key": keys.to_numpy(), "total": totals.to_numpy(),
-                          "id": totals.index.to_numpy(), "pos": np.arange(len(totals))})
+    order = pd.DataFrame(
+        {
+            "key": keys.to_numpy(),
+            "total": totals.to_numpy(),
+            "id": totals.index.to_numpy(),
+            "pos": np.arange(len(totals)),
+        }
+    )
     order = order.sort_values(["key", "total", "id"], ascending=[True, False, True], kind="stable")
     keep = np.zeros(len(totals), dtype=bool)
     keep[order.drop_duplicates("key")["pos"].to_numpy()] = True
     return keep
 
 
-def map_to_hgnc(counts: pd.DataFrame, gene_names: pd.Series | None = None, *,
-                annotation: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def map_to_hgnc(
+    counts: pd.DataFrame, gene_names: pd.Series | None = None, *, annotation: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Keep genes with a valid HGNC symbol, indexed by unversioned Ensembl id.
 
     Validity comes from the annotation (the GENCODE v36 table shipped with DEGnext in a run): the id's
@@ -176,7 +200,8 @@ def map_to_hgnc(counts: pd.DataFrame, gene_names: pd.Series | None = None, *,
     if not valid.any():
         raise DEGnextInputError(
             f"counts: none of the {len(ids)} gene ids (e.g. {list(counts.index[:3])}) maps to an "
-            "HGNC symbol; expected Ensembl gene ids such as ENSG00000141510.18")
+            "HGNC symbol; expected Ensembl gene ids such as ENSG00000141510.18"
+        )
     mapped = counts.loc[valid].set_axis(ids[valid], axis=0)
     symbols = pd.Series(symbols[valid], index=mapped.index)
     totals = mapped.sum(axis=1)

@@ -4,7 +4,6 @@ TCGAbiolinks applies no HGNC filter, so its reference outputs (shared/reference/
 what the node chain must give with the option off.
 """
 
-
 import numpy as np
 import pandas as pd
 import pytest

@@ -28,9 +28,7 @@ def training_rows(
     return features[binary], labels[binary], rows[binary].reset_index(drop=True)
 
 
-def train_baselines(
-    expression: pd.DataFrame, splits: pd.DataFrame, params: dict
-) -> dict:
+def train_baselines(expression: pd.DataFrame, splits: pd.DataFrame, params: dict) -> dict:
     """Every configured classifier, fitted on the general-learning training rows."""
     features, labels, _ = training_rows(expression, splits)
     return _fit_every_model(params, features, labels)
@@ -51,7 +49,9 @@ def evaluate_baselines(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-gene predictions on T3 and one metrics row per model."""
     features, labels, rows = gene_rows(expression, splits, ("T3",))
-    scores = baselines.up_probabilities(baseline_models, features, baselines.normal_count(expression, samples))
+    scores = baselines.up_probabilities(
+        baseline_models, features, baselines.normal_count(expression, samples)
+    )
     return _prediction_tables(rows, labels, scores)
 
 
@@ -92,7 +92,9 @@ def train_transfer_baselines(baselines_params: dict, *cohort_data: pd.DataFrame)
         cohort_data[::3], cohort_data[1::3], cohort_data[2::3], strict=True
     ):
         features, cohort_labels, _ = training_rows(expression, splits)
-        profiles.append(_profile(features, baselines.normal_count(expression, samples), n_quantiles))
+        profiles.append(
+            _profile(features, baselines.normal_count(expression, samples), n_quantiles)
+        )
         labels.append(cohort_labels)
     return _fit_every_model(baselines_params, np.vstack(profiles), np.concatenate(labels))
 

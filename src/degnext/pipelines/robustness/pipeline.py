@@ -7,9 +7,7 @@ from degnext.pipelines.robustness.nodes import noise_robustness
 
 
 def create_pipeline(cohorts: list[str], **kwargs) -> Pipeline:
-    return Pipeline(
-        [per_cohort(_template(), name) for name in cohorts]
-    )
+    return Pipeline([per_cohort(_template(), name) for name in cohorts])
 
 
 def _template() -> Pipeline:

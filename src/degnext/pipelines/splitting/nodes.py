@@ -12,9 +12,7 @@ from degnext.data.splits import SPLIT_COLUMNS, assign_folds, require_fold_member
 from degnext.errors import DEGnextInputError
 
 
-def split_genes(
-    dea_results: pd.DataFrame, params: dict, name: str
-) -> pd.DataFrame:
+def split_genes(dea_results: pd.DataFrame, params: dict, name: str) -> pd.DataFrame:
     """Assign every labeled gene to T1, T2, F1 or T3, and every T1 gene to one of ``n_folds`` folds."""
     seed, test_fraction, n_folds = params["seed"], params["test_fraction"], params["n_folds"]
     genes = dea_results[["gene_id", "symbol", "label", "bio_validated"]]
